@@ -1,0 +1,152 @@
+"""Compatibility fixes for the dependency stack, applied on ``import cmpl_mm``.
+
+Each fix is narrow and only acts where the installed stack needs it:
+
+* ``mmaction2==1.2.0`` wheels ship without ``mmaction/models/localizers/drn``
+  although ``mmaction/models/localizers/__init__.py`` imports it, so
+  ``import mmaction.models`` fails. :func:`provide_missing_drn` installs a
+  placeholder module (whose ``DRN`` raises a clear error when built) only
+  when that package directory is absent; a complete install is left alone.
+* torch >= 2.6 defaults ``torch.load`` to ``weights_only=True`` and mmengine
+  0.10.7 does not pass the flag. :func:`allow_mmengine_checkpoint_globals`
+  allowlists exactly the non-tensor types a Runner checkpoint holds, and
+  :func:`register_safe_local_loader` replaces mmengine's local-file loader by
+  one that keeps safe loading on and explains a refusal.
+"""
+import importlib.util
+import os.path as osp
+import pickle
+import sys
+import types
+
+import numpy as np
+import torch
+
+_DRN_MODULES = ('mmaction.models.localizers.drn',
+                'mmaction.models.localizers.drn.drn')
+
+
+def _mmaction_dir():
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or spec.origin is None:
+        return None
+    return osp.dirname(spec.origin)
+
+
+def drn_is_missing() -> bool:
+    """Whether the installed mmaction2 lacks ``models/localizers/drn``."""
+    root = _mmaction_dir()
+    if root is None:
+        return False
+    return not osp.isdir(osp.join(root, 'models', 'localizers', 'drn'))
+
+
+class _MissingDRN:
+    """Stand-in for mmaction2's DRN localizer, absent from this wheel."""
+
+    def __init__(self, *args, **kwargs):
+        raise ImportError(
+            'DRN is not available: the installed mmaction2 wheel lacks '
+            'mmaction/models/localizers/drn. Install mmaction2 from source '
+            'to use it.')
+
+
+def provide_missing_drn() -> bool:
+    """Install a placeholder ``drn`` package if mmaction2's is missing.
+
+    Returns:
+        bool: True when the placeholder was installed.
+    """
+    if not drn_is_missing() or _DRN_MODULES[0] in sys.modules:
+        return False
+    package = types.ModuleType(_DRN_MODULES[0])
+    package.__path__ = []  # mark it as a package
+    package.__doc__ = 'Placeholder installed by cmpl_mm.utils.compat.'
+    module = types.ModuleType(_DRN_MODULES[1])
+    module.DRN = _MissingDRN
+    package.drn = module
+    sys.modules[_DRN_MODULES[0]] = package
+    sys.modules[_DRN_MODULES[1]] = module
+    return True
+
+
+def mmengine_checkpoint_globals() -> list:
+    """The non-tensor globals an mmengine Runner checkpoint pickles.
+
+    Runner checkpoints hold numpy arrays and scalars in ``message_hub``
+    (``HistoryBuffer`` with bound statistics methods, hence ``getattr``) and
+    plain Python containers elsewhere.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    core = getattr(np, '_core', None) or np.core
+    allowed = [
+        core.multiarray._reconstruct, core.multiarray.scalar, np.ndarray,
+        np.dtype, HistoryBuffer, getattr
+    ]
+    # concrete dtype classes such as numpy.dtypes.Float64DType
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        allowed += [
+            getattr(dtypes, name) for name in dir(dtypes)
+            if name.endswith('DType') and isinstance(
+                getattr(dtypes, name), type)
+        ]
+    return allowed
+
+
+def allow_mmengine_checkpoint_globals() -> None:
+    """Add :func:`mmengine_checkpoint_globals` to torch's safe globals."""
+    if hasattr(torch.serialization, 'add_safe_globals'):
+        torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds a pickled object outside the safe allowlist."""
+
+
+def safe_torch_load(filename, map_location=None):
+    """``torch.load`` with ``weights_only=True`` and an explanatory error.
+
+    Args:
+        filename (str): Path of a local checkpoint file.
+        map_location (str | torch.device, optional): As for ``torch.load``.
+
+    Returns:
+        dict: The loaded checkpoint.
+    """
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise UnsafeCheckpointError(
+            f'Refused to load checkpoint {filename!r}: it contains a pickled '
+            'object that is not in the safe-loading allowlist (tensors, '
+            'numpy arrays and the types an mmengine Runner checkpoint '
+            f'holds). torch said: {str(err).splitlines()[0]} '
+            'If you trust this file, convert it once with '
+            '`python tools/convert_checkpoint.py IN OUT`, which keeps only '
+            'the weights (state_dict) and the meta data.') from err
+
+
+def register_safe_local_loader() -> None:
+    """Make mmengine load local checkpoint files with :func:`safe_torch_load`.
+
+    Covers ``--resume``, ``load_from`` and ``tools/test.py`` checkpoints.
+    """
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    def load_from_local_safely(filename, map_location):
+        filename = osp.expanduser(filename)
+        if not osp.isfile(filename):
+            raise FileNotFoundError(f'{filename} can not be found.')
+        return safe_torch_load(filename, map_location)
+
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local_safely, force=True)
+
+
+def apply_all() -> None:
+    """Apply every compatibility fix (idempotent)."""
+    provide_missing_drn()
+    allow_mmengine_checkpoint_globals()
+    register_safe_local_loader()
