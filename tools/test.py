@@ -1,0 +1,79 @@
+"""Test a checkpoint with MMEngine's Runner (MMAction2's flags).
+
+Example::
+
+    python tools/test.py CONFIG CHECKPOINT --dump results.pkl
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
+from cmpl_mm.utils import setup_cpu_distributed  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a recognizer')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save evaluation logs')
+    parser.add_argument(
+        '--dump',
+        type=str,
+        help='dump predictions to a pickle file for offline evaluation')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, `key=value` in xxx=yyy format')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg, args):
+    """Fold the command-line flags into the config."""
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.dump is not None:
+        assert args.dump.endswith(('.pkl', '.pickle')), \
+            'The dump file must be a pkl file.'
+        dump_metric = dict(type='DumpResults', out_file_path=args.dump)
+        evaluator = cfg.test_evaluator
+        if isinstance(evaluator, (list, tuple)):
+            cfg.test_evaluator = [*evaluator, dump_metric]
+        else:
+            cfg.test_evaluator = [evaluator, dump_metric]
+    cfg.load_from = args.checkpoint
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    setup_cpu_distributed(cfg, args.launcher)
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,116 @@
+"""Train a recognizer with MMEngine's Runner (MMAction2's flags).
+
+Example::
+
+    python tools/train.py configs/cmpl_r3d50_ucf101.py --work-dir work_dirs/x
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
+from cmpl_mm.utils import setup_cpu_distributed  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a recognizer')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='If a checkpoint path is given, resume from it; without a path, '
+        'resume from the latest checkpoint in the work dir.')
+    parser.add_argument(
+        '--amp', action='store_true', help='enable automatic mixed precision')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate by the actual batch size')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument(
+        '--diff-rank-seed',
+        action='store_true',
+        help='set a different seed on each rank')
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='set deterministic options for the CUDNN backend')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, `key=value` in xxx=yyy format')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg, args):
+    """Fold the command-line flags into the config."""
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        assert optim_wrapper in ('OptimWrapper', 'AmpOptimWrapper'), \
+            '`--amp` is only supported with OptimWrapper or AmpOptimWrapper'
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    if args.auto_scale_lr:
+        cfg.setdefault('auto_scale_lr', {})['enable'] = True
+    randomness = cfg.get('randomness', dict())
+    if args.seed is not None:
+        randomness['seed'] = args.seed
+    if args.deterministic:
+        randomness['deterministic'] = True
+    if args.diff_rank_seed:
+        randomness['diff_rank_seed'] = True
+    cfg.randomness = randomness
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    setup_cpu_distributed(cfg, args.launcher)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
