@@ -1,0 +1,3 @@
+from .ratio_sampler import LabeledUnlabeledRatioSampler
+
+__all__ = ['LabeledUnlabeledRatioSampler']

@@ -1,0 +1,3 @@
+from .pseudo_label_stats_hook import PseudoLabelStatsHook
+
+__all__ = ['PseudoLabelStatsHook']

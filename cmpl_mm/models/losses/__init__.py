@@ -1,0 +1,3 @@
+from .pseudo_label_loss import PseudoLabelCrossEntropy
+
+__all__ = ['PseudoLabelCrossEntropy']

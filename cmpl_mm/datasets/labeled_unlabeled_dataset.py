@@ -1,0 +1,43 @@
+"""The training set of a semi-supervised run: labeled + unlabeled videos."""
+from typing import Optional
+
+from mmengine.dataset import ConcatDataset
+from mmaction.registry import DATASETS
+
+
+@DATASETS.register_module()
+class LabeledUnlabeledDataset(ConcatDataset):
+    """``ConcatDataset([labeled, unlabeled])`` with named parts.
+
+    Naming the parts lets configs inherit and override them by key
+    (``train_dataloader.dataset.labeled.ann_file=...``) instead of by list
+    position. Indices ``[0, len(labeled))`` are labeled; the rest are
+    unlabeled. Use with
+    :class:`~cmpl_mm.datasets.samplers.LabeledUnlabeledRatioSampler`.
+
+    Args:
+        labeled (dict): Config of the labeled dataset (e.g.
+            ``VideoDataset``); its pipeline ends with ``MultiView``.
+        unlabeled (dict, optional): Config of the unlabeled dataset (e.g.
+            ``UnlabeledVideoDataset``). None for the supervised baseline.
+            Defaults to None.
+        lazy_init (bool): Defer loading the annotation files. Defaults to
+            False.
+    """
+
+    def __init__(self,
+                 labeled: dict,
+                 unlabeled: Optional[dict] = None,
+                 lazy_init: bool = False) -> None:
+        parts = [DATASETS.build(labeled)]
+        if unlabeled is not None:
+            parts.append(DATASETS.build(unlabeled))
+        super().__init__(parts, lazy_init=lazy_init)
+
+    @property
+    def labeled(self):
+        return self.datasets[0]
+
+    @property
+    def unlabeled(self):
+        return self.datasets[1] if len(self.datasets) > 1 else None

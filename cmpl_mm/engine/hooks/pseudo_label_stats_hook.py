@@ -1,0 +1,143 @@
+"""Log how good the pseudo-labels are while a semi-supervised run trains."""
+import json
+import os.path as osp
+from typing import Dict, Optional
+
+import torch
+from mmengine.dist import all_reduce, is_main_process
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmaction.registry import HOOKS
+
+from ...datasets.unlabeled_dataset import MONITOR_LABEL_KEY
+
+
+@HOOKS.register_module()
+class PseudoLabelStatsHook(Hook):
+    """Pseudo-label statistics per logging interval, for each network.
+
+    For every network taught by pseudo-labels (``primary``, and for CMPL
+    ``auxiliary``) it reports the mask ratio (share of unlabeled clips whose
+    teacher confidence passes the threshold), the precision of accepted
+    pseudo-labels against the unlabeled set's monitoring-only labels (when
+    the list file has them), and the per-class histogram of accepted
+    pseudo-labels; for CMPL also the agreement rate of the two networks'
+    weak-view predictions. The monitoring labels are read from the raw
+    data batch here, outside the model: they never reach a loss.
+
+    Figures go to the logger, to the visualizer's backends (``pseudo/...``
+    scalars; TensorBoard when configured) and, one JSON object per
+    interval, to ``WORK_DIR/pseudo_label_stats.jsonl``. Counts are summed
+    over ranks.
+
+    Args:
+        interval (int): Iterations per report. Defaults to 50.
+        collapse_share (float, optional): Warn once when one class takes
+            more than this share of the accepted pseudo-labels of an
+            interval. None disables it. Defaults to 0.8.
+        out_file (str): File name in the work dir. Defaults to
+            ``'pseudo_label_stats.jsonl'``.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self,
+                 interval: int = 50,
+                 collapse_share: Optional[float] = 0.8,
+                 out_file: str = 'pseudo_label_stats.jsonl') -> None:
+        self.interval = interval
+        self.collapse_share = collapse_share
+        self.out_file = out_file
+        self.counts: Dict[str, torch.Tensor] = {}
+        self.collapse_warned = set()
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        info = getattr(model, 'pseudo_label_info', {})
+        if info:
+            self._accumulate(model, info, data_batch)
+        if self.every_n_train_iters(runner, self.interval) and self.counts:
+            self._report(runner)
+
+    def _accumulate(self, model, info: dict, data_batch: dict) -> None:
+        is_unlabeled = [x is not None for x in data_batch['inputs']['weak']]
+        monitor = [
+            label for label, unl in zip(data_batch[MONITOR_LABEL_KEY],
+                                        is_unlabeled) if unl
+        ]
+        device = next(iter(info.values()))['labels'].device
+        monitor = torch.as_tensor(monitor, device=device)
+        known = monitor >= 0
+        num_classes = model.primary.cls_head.num_classes
+        for network, record in info.items():
+            accepted = record['mask'].bool()
+            correct = accepted & known & (record['labels'] == monitor)
+            hist = torch.bincount(
+                record['labels'][accepted], minlength=num_classes)
+            row = torch.cat([
+                torch.tensor([
+                    len(accepted),
+                    accepted.sum(), (accepted & known).sum(),
+                    correct.sum(), (known & (record['labels'] == monitor)
+                                    ).sum(),
+                    known.sum()
+                ],
+                             device=device), hist
+            ]).double()
+            self.counts[network] = self.counts.get(network, 0) + row
+        if len(model.weak_predictions) == 2:
+            first, second = model.weak_predictions.values()
+            agree = torch.tensor([len(first), (first == second).sum()],
+                                 device=device).double()
+            self.counts['agreement'] = self.counts.get('agreement', 0) + agree
+
+    def _report(self, runner) -> None:
+        stats = dict(iter=runner.iter + 1)
+        for name, counts in self.counts.items():
+            all_reduce(counts, op='sum')
+            counts = counts.cpu().tolist()
+            if name == 'agreement':
+                stats['agreement_rate'] = counts[1] / max(counts[0], 1)
+                continue
+            total, accepted, known_acc, correct, hits, known = counts[:6]
+            hist = [int(c) for c in counts[6:]]
+            stats[name] = dict(
+                num_unlabeled=int(total),
+                mask_ratio=accepted / max(total, 1),
+                precision=correct / known_acc if known_acc else None,
+                teacher_accuracy=hits / known if known else None,
+                accepted_per_class=hist)
+            self._check_collapse(runner, name, hist)
+        self.counts = {}
+        scalars = {}
+        for name, value in stats.items():
+            if isinstance(value, dict):
+                for key in ('mask_ratio', 'precision', 'teacher_accuracy'):
+                    if value[key] is not None:
+                        scalars[f'pseudo/{name}_{key}'] = value[key]
+            elif name != 'iter':
+                scalars[f'pseudo/{name}'] = value
+        runner.logger.info('pseudo-labels: ' + ', '.join(
+            f'{k[7:]}: {v:.4f}' for k, v in scalars.items()))
+        if is_main_process():
+            runner.visualizer.add_scalars(scalars, step=runner.iter + 1)
+            with open(osp.join(runner.work_dir, self.out_file), 'a') as f:
+                f.write(json.dumps(stats) + '\n')
+
+    def _check_collapse(self, runner, network: str, hist: list) -> None:
+        if self.collapse_share is None or network in self.collapse_warned:
+            return
+        total = sum(hist)
+        if total == 0:
+            return
+        top = max(range(len(hist)), key=hist.__getitem__)
+        share = hist[top] / total
+        if share > self.collapse_share:
+            self.collapse_warned.add(network)
+            runner.logger.warning(
+                f'Pseudo-label collapse? class {top} takes {share:.1%} of '
+                f"the {total} pseudo-labels accepted for '{network}' in the "
+                f'last {self.interval} iterations (warning threshold '
+                f'{self.collapse_share:.0%}; warned once).')

@@ -1,0 +1,194 @@
+"""The shared logic of every semi-supervised recognizer in cmpl_mm."""
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.logging import MessageHub
+from mmengine.model import BaseModel
+from mmaction.registry import MODELS
+
+NETWORK_PREFIX = dict(primary='', auxiliary='aux_')
+
+
+@MODELS.register_module()
+class SemiBaseRecognizer(BaseModel):
+    """A deployed ``primary`` recognizer trained on labeled + unlabeled clips.
+
+    Subclasses only say where pseudo-labels come from
+    (:meth:`pseudo_label_sources`): FixMatch lets ``primary`` label itself,
+    CMPL lets ``primary`` and ``auxiliary`` label each other; the supervised
+    baseline uses none. Validation, test and export use ``primary`` only.
+
+    A training batch (from ``MultiViewDataPreprocessor``) is::
+
+        inputs       = {'sup': (B, 1, C, T, H, W),
+                        'weak': (mu*B, 1, C, T, H, W),   # unlabeled views,
+                        'strong': (mu*B, 1, C, T, H, W)} # same frames
+        data_samples = {'sup': [ActionDataSample with gt_label] * B, ...}
+
+    Each network sees its views in one joint forward (labeled, weak and
+    strong clips concatenated), as the reference FixMatch does: batch-norm
+    normalises the weak view with the same batch statistics as the views it
+    supervises, and running statistics are updated once per step. The weak
+    logits are detached before they become targets.
+
+    Args:
+        primary (dict): Config of an mmaction2 recognizer (e.g.
+            ``Recognizer3D`` with ``backbone`` and ``cls_head``).
+        semi_train_cfg (dict, optional): Training hyper-parameters:
+            ``threshold`` (confidence to accept a pseudo-label, 0.95),
+            ``sup_weight`` (1.0), ``unsup_weight`` (1.0), ``warmup_iters``
+            (iterations with the supervised loss only, 0). ``threshold`` and
+            ``unsup_weight`` may be dicts keyed by the network that is
+            taught (``primary``, ``auxiliary``). Defaults to None.
+        unsup_loss (dict): Config of the pseudo-label loss. Defaults to
+            ``dict(type='PseudoLabelCrossEntropy')``.
+        data_preprocessor (dict, optional): Usually a
+            ``MultiViewDataPreprocessor``. Defaults to None.
+        init_cfg (dict, optional): Initialisation config. Defaults to None.
+    """
+
+    default_semi_train_cfg = dict(
+        threshold=0.95, sup_weight=1.0, unsup_weight=1.0, warmup_iters=0)
+
+    def __init__(self,
+                 primary: dict,
+                 semi_train_cfg: Optional[dict] = None,
+                 unsup_loss: dict = dict(type='PseudoLabelCrossEntropy'),
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.primary = MODELS.build(primary)
+        self.semi_train_cfg = dict(self.default_semi_train_cfg)
+        self.semi_train_cfg.update(semi_train_cfg or {})
+        self.unsup_loss = MODELS.build(unsup_loss)
+        # filled by every unlabeled step, read by PseudoLabelStatsHook
+        self.pseudo_label_info: Dict[str, dict] = {}
+        self.weak_predictions: Dict[str, torch.Tensor] = {}
+
+    # -- what subclasses define ------------------------------------------
+    def pseudo_label_sources(self) -> Dict[str, str]:
+        """Map each network that learns from pseudo-labels to its teacher."""
+        raise NotImplementedError
+
+    def networks(self) -> Dict[str, nn.Module]:
+        """The trained networks by name; ``primary`` comes first."""
+        return dict(primary=self.primary)
+
+    # -- hyper-parameters ------------------------------------------------
+    def train_setting(self, key: str, network: str) -> float:
+        """Read ``semi_train_cfg[key]``, per network when it is a dict."""
+        value = self.semi_train_cfg[key]
+        if isinstance(value, dict):
+            return value[network]
+        return value
+
+    def unsup_active(self) -> bool:
+        """False during the supervised warm-up."""
+        if not self.pseudo_label_sources():
+            return False
+        hub = MessageHub.get_current_instance()
+        return hub.get_info('iter', 0) >= self.semi_train_cfg['warmup_iters']
+
+    # -- forward modes ---------------------------------------------------
+    def forward(self,
+                inputs: Union[torch.Tensor, Dict[str, torch.Tensor]],
+                data_samples=None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.primary(inputs, data_samples, mode='tensor')
+        raise RuntimeError(f'Invalid mode "{mode}"; only "loss", "predict" '
+                           'and "tensor" are supported')
+
+    def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
+        """Predict with the deployed ``primary`` network."""
+        return self.primary.predict(inputs, data_samples)
+
+    def loss(self, inputs: Dict[str, torch.Tensor],
+             data_samples: Dict[str, list]) -> Dict[str, torch.Tensor]:
+        """Supervised and (after warm-up) pseudo-label losses.
+
+        Args:
+            inputs (dict[str, Tensor]): Clips by view (see class doc).
+            data_samples (dict[str, list]): Data samples by view.
+
+        Returns:
+            dict[str, Tensor]: ``sup_*`` and ``unsup_*`` losses and stats.
+        """
+        if not isinstance(inputs, dict) or 'sup' not in inputs:
+            raise ValueError(
+                'A semi-supervised recognizer expects inputs grouped by view '
+                "({'sup': ..., 'weak': ..., 'strong': ...}); check that the "
+                'training pipelines end with MultiView and the model uses '
+                'MultiViewDataPreprocessor.')
+        self.pseudo_label_info, self.weak_predictions = {}, {}
+        views = ['sup']
+        if self.unsup_active() and 'weak' in inputs:
+            views += ['weak', 'strong']
+        scores = {
+            name: self.view_scores(net, [inputs[v] for v in views], views)
+            for name, net in self.networks().items()
+        }
+        losses = {}
+        for name, net in self.networks().items():
+            sup = net.cls_head.loss_by_feat(scores[name]['sup'],
+                                            data_samples['sup'])
+            sup_weight = self.semi_train_cfg['sup_weight']
+            for key, value in sup.items():
+                if 'loss' in key:
+                    value = value * sup_weight
+                losses[f'sup_{NETWORK_PREFIX[name]}{key}'] = value
+        if len(views) > 1:
+            losses.update(self.unsup_losses(scores))
+        return losses
+
+    @staticmethod
+    def view_scores(net: nn.Module, view_inputs: List[torch.Tensor],
+                    views: List[str]) -> Dict[str, torch.Tensor]:
+        """Class scores of ``net`` for every view, in one joint forward."""
+        sizes = [x.shape[0] for x in view_inputs]
+        if len({x.shape[1:] for x in view_inputs}) > 1:
+            raise ValueError(
+                'all views must share one clip shape for the joint forward, '
+                f'got {dict(zip(views, [tuple(x.shape) for x in view_inputs]))}'
+            )
+        feats, _ = net.extract_feat(torch.cat(view_inputs))
+        return dict(zip(views, net.cls_head(feats).split(sizes)))
+
+    def unsup_losses(
+            self, scores: Dict[str, Dict[str,
+                                         torch.Tensor]]) -> Dict[str, float]:
+        """Pseudo-label losses from each teacher's weak view to its student.
+
+        Args:
+            scores (dict): ``scores[network][view]`` logits.
+
+        Returns:
+            dict[str, Tensor]: ``unsup_*loss_cls`` and ``unsup_*mask_ratio``.
+        """
+        losses = {}
+        weak_probs = {}
+        for name in set(self.pseudo_label_sources().values()):
+            weak_probs[name] = scores[name]['weak'].detach().softmax(dim=1)
+        for name, probs in weak_probs.items():
+            self.weak_predictions[name] = probs.argmax(dim=1)
+        for student, teacher in self.pseudo_label_sources().items():
+            confidence, labels = weak_probs[teacher].max(dim=1)
+            mask = (confidence >= self.train_setting('threshold', student))
+            mask = mask.float()
+            loss = self.unsup_loss(scores[student]['strong'], labels, mask)
+            prefix = f'unsup_{NETWORK_PREFIX[student]}'
+            losses[f'{prefix}loss_cls'] = loss * self.train_setting(
+                'unsup_weight', student)
+            losses[f'{prefix}mask_ratio'] = mask.mean()
+            self.pseudo_label_info[student] = dict(
+                teacher=teacher,
+                labels=labels,
+                mask=mask,
+                confidence=confidence)
+        return losses
