@@ -16,6 +16,7 @@ Each fix is narrow and only acts where the installed stack needs it:
 import importlib.util
 import os.path as osp
 import pickle
+import re
 import sys
 import types
 
@@ -118,11 +119,13 @@ def safe_torch_load(filename, map_location=None):
         return torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
+        found = re.search(r'Unsupported global: GLOBAL (\S+)', str(err))
+        culprit = found.group(1) if found else str(err).splitlines()[-1]
         raise UnsafeCheckpointError(
             f'Refused to load checkpoint {filename!r}: it contains a pickled '
             'object that is not in the safe-loading allowlist (tensors, '
             'numpy arrays and the types an mmengine Runner checkpoint '
-            f'holds). torch said: {str(err).splitlines()[0]} '
+            f'holds): found {culprit}. '
             'If you trust this file, convert it once with '
             '`python tools/convert_checkpoint.py IN OUT`, which keeps only '
             'the weights (state_dict) and the meta data.') from err
