@@ -90,7 +90,7 @@ def merge_args(cfg, args):
         cfg.load_from = args.resume
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
-    randomness = cfg.get('randomness', dict())
+    randomness = cfg.get('randomness', dict(seed=None))
     if args.seed is not None:
         randomness['seed'] = args.seed
     if args.deterministic:

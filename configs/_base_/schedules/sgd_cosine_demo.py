@@ -1,0 +1,21 @@
+# Short CPU schedule for the demo data (same for every algorithm).
+max_iters = 600
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=200)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4),
+    clip_grad=dict(max_norm=40, norm_type=2))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_iters - 50,
+        eta_min=0,
+        by_epoch=False,
+        begin=50,
+        end=max_iters)
+]
+auto_scale_lr = dict(enable=False, base_batch_size=12)
