@@ -65,7 +65,9 @@ def parse_args():
 
 
 def merge_args(cfg, args):
-    """Fold the command-line flags into the config."""
+    """Fold the command-line flags into the config (after --cfg-options)."""
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -98,8 +100,6 @@ def merge_args(cfg, args):
     if args.diff_rank_seed:
         randomness['diff_rank_seed'] = True
     cfg.randomness = randomness
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 

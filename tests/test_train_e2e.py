@@ -1,0 +1,87 @@
+"""End-to-end: train, validate, checkpoint, resume and test on tiny videos."""
+import os
+import os.path as osp
+import pickle
+import re
+import subprocess
+import sys
+
+import pytest  # noqa: F401
+
+from conftest import REPO_ROOT, tiny_data_options
+
+FAST = {
+    'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
+    'val_dataloader.num_workers': 0,
+    'val_dataloader.persistent_workers': False,
+    'test_dataloader.num_workers': 0,
+    'test_dataloader.persistent_workers': False,
+    'train_cfg.val_interval': 2,
+    'default_hooks.checkpoint.interval': 2,
+    'default_hooks.logger.interval': 1,
+    'custom_hooks.0.interval': 1,
+    'model.semi_train_cfg.threshold': 0.0,
+}
+
+
+def cfg_options(root, max_iters, cmpl=True, unlabeled=True, **extra):
+    options = dict(tiny_data_options(root, cmpl=cmpl, unlabeled=unlabeled),
+                   **FAST)
+    options['train_cfg.max_iters'] = max_iters
+    options.update(extra)
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+def run_tool(args, timeout=600):
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    out = subprocess.run([sys.executable] + args,
+                         cwd=REPO_ROOT,
+                         capture_output=True,
+                         text=True,
+                         timeout=timeout,
+                         env=env)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out.stdout + out.stderr
+
+
+def test_train_resume_and_test(tiny_dataset, tmp_path):
+    work_dir = str(tmp_path / 'cmpl')
+    config = 'configs/cmpl_r3d18q_synthetic.py'
+    log = run_tool(['tools/train.py', config, '--work-dir', work_dir] +
+                   cfg_options(tiny_dataset, 4))
+    assert 'Iter(val)' in log and 'acc/top1' in log
+    assert 'unsup_loss_cls' in log and 'unsup_aux_loss_cls' in log
+    assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
+    stats = open(osp.join(work_dir, 'pseudo_label_stats.jsonl')).readlines()
+    assert len(stats) == 4 and '"agreement_rate"' in stats[-1]
+
+    log = run_tool(['tools/train.py', config, '--work-dir', work_dir,
+                    '--resume'] + cfg_options(tiny_dataset, 6))
+    assert re.search(r'resumed .*iter_4\.pth', log, re.I) or \
+        'Load checkpoint from' in log, log[-2000:]
+    assert 'Iter(train) [5/6]' in log and 'Iter(train) [1/6]' not in log
+    assert osp.isfile(osp.join(work_dir, 'iter_6.pth'))
+
+    dump = str(tmp_path / 'preds.pkl')
+    log = run_tool([
+        'tools/test.py', config,
+        osp.join(work_dir, 'iter_6.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--dump', dump
+    ] + cfg_options(tiny_dataset, 6))
+    assert 'acc/top1' in log
+    with open(dump, 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == 8  # 4 classes x 2 val videos
+
+
+@pytest.mark.parametrize('algorithm', ['supervised', 'fixmatch'])
+def test_other_algorithms_train(tiny_dataset, tmp_path, algorithm):
+    work_dir = str(tmp_path / algorithm)
+    log = run_tool([
+        'tools/train.py', f'configs/{algorithm}_r3d18q_synthetic.py',
+        '--work-dir', work_dir, '--no-validate'
+    ] + cfg_options(
+        tiny_dataset, 2, cmpl=False, unlabeled=algorithm != 'supervised'))
+    assert 'Iter(train) [2/2]' in log
+    assert ('unsup_loss_cls' in log) == (algorithm == 'fixmatch')
