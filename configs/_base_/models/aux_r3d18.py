@@ -1,5 +1,5 @@
 # Alternative CMPL auxiliary: a full-width 3D ResNet-18 (about 33 M
-# parameters with 3x3x3 convolutions inflated as 3x1x1 + 1x3x3).
+# parameters: 3x1x1-inflated first convolutions, as in mmaction2 ResNet3d).
 auxiliary = dict(
     type='Recognizer3D',
     backbone=dict(
@@ -14,7 +14,6 @@ auxiliary = dict(
         norm_eval=False),
     cls_head=dict(
         type='I3DHead',
-        num_classes=101,
         in_channels=512,
         spatial_type='avg',
         dropout_ratio=0.5,

@@ -15,7 +15,6 @@ auxiliary = dict(
         norm_eval=False),
     cls_head=dict(
         type='I3DHead',
-        num_classes=8,
         in_channels=32,
         spatial_type='avg',
         dropout_ratio=0.3,

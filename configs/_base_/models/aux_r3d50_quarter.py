@@ -16,7 +16,6 @@ auxiliary = dict(
         norm_eval=False),
     cls_head=dict(
         type='I3DHead',
-        num_classes=101,
         in_channels=512,
         spatial_type='avg',
         dropout_ratio=0.5,

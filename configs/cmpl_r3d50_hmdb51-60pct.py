@@ -1,0 +1,15 @@
+# cmpl with a 3D ResNet-50 from scratch on hmdb51, 60pct labeled.
+_base_ = [
+    './_base_/models/r3d50.py', './_base_/models/aux_r3d50_quarter.py',
+    './_base_/datasets/hmdb51_semi.py',
+    './_base_/schedules/sgd_cosine_54k.py', './_base_/default_runtime.py'
+]
+
+model = dict(
+    type='CMPLRecognizer',
+    primary=dict(cls_head=dict(num_classes=51)),
+    auxiliary={{_base_.auxiliary}})
+train_dataloader = dict(
+    dataset=dict(
+        labeled=dict(ann_file='data/hmdb51/semi/split1_60pct/labeled.txt'),
+        unlabeled=dict(ann_file='data/hmdb51/semi/split1_60pct/unlabeled.txt')))

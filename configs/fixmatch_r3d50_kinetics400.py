@@ -1,0 +1,11 @@
+# fixmatch with a 3D ResNet-50 from scratch on kinetics400, 1pct labeled.
+_base_ = [
+    './_base_/models/r3d50.py', './_base_/datasets/kinetics400_semi.py',
+    './_base_/schedules/sgd_cosine_54k.py', './_base_/default_runtime.py'
+]
+
+model = dict(type='FixMatchRecognizer', primary=dict(cls_head=dict(num_classes=400)))
+train_dataloader = dict(
+    dataset=dict(
+        labeled=dict(ann_file='data/kinetics400/semi/1pct/labeled.txt'),
+        unlabeled=dict(ann_file='data/kinetics400/semi/1pct/unlabeled.txt')))

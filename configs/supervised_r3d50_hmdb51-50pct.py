@@ -1,0 +1,13 @@
+# supervised with a 3D ResNet-50 from scratch on hmdb51, 50pct labeled.
+_base_ = [
+    './_base_/models/r3d50.py', './_base_/datasets/hmdb51_semi.py',
+    './_base_/schedules/sgd_cosine_54k.py', './_base_/default_runtime.py'
+]
+
+model = dict(type='SupervisedRecognizer', primary=dict(cls_head=dict(num_classes=51)))
+train_dataloader = dict(
+    batch_size=8,
+    sampler=dict(mu=0),
+    dataset=dict(
+        labeled=dict(ann_file='data/hmdb51/semi/split1_50pct/labeled.txt'),
+        unlabeled=None))

@@ -1,0 +1,56 @@
+"""Every config loads and builds its model and pipelines, offline."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+from mmaction.registry import MODELS
+
+from conftest import REPO_ROOT
+
+CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '*.py')))
+
+
+def pipelines(cfg):
+    for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg[split]['dataset']
+        for part in ('labeled', 'unlabeled'):
+            if dataset.get(part):
+                yield dataset[part]['pipeline']
+        if 'pipeline' in dataset:
+            yield dataset['pipeline']
+
+
+def test_all_configs_are_found():
+    names = {osp.basename(c) for c in CONFIGS}
+    for algorithm in ('supervised', 'fixmatch', 'cmpl'):
+        assert f'{algorithm}_r3d50_ucf101.py' in names
+        assert f'{algorithm}_r3d18q_synthetic.py' in names
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds(path):
+    init_default_scope('mmaction')
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'mmaction'
+    assert cfg.custom_imports['imports'] == ['cmpl_mm']
+    model = MODELS.build(cfg.model)
+    algorithm = osp.basename(path).split('_')[0]
+    expected = dict(
+        supervised='SupervisedRecognizer',
+        fixmatch='FixMatchRecognizer',
+        cmpl='CMPLRecognizer')[algorithm]
+    assert type(model).__name__ == expected
+    if algorithm == 'cmpl':
+        assert model.auxiliary.cls_head.num_classes == \
+            model.primary.cls_head.num_classes
+    loader = cfg.train_dataloader
+    sampler = loader['sampler']
+    assert loader['batch_size'] == sampler['labeled_batch_size'] * (
+        1 + sampler['mu'])
+    assert (loader['dataset'].get('unlabeled') is None) == (
+        algorithm == 'supervised')
+    for pipeline in pipelines(cfg):
+        assert len(Compose(pipeline).transforms) == len(pipeline)
