@@ -61,6 +61,7 @@ def test_train_resume_and_test(tiny_dataset, tmp_path):
     assert re.search(r'resumed .*iter_4\.pth', log, re.I) or \
         'Load checkpoint from' in log, log[-2000:]
     assert 'Iter(train) [5/6]' in log and 'Iter(train) [1/6]' not in log
+    assert 'the sampler skipped 4 batches without loading them' in log
     assert osp.isfile(osp.join(work_dir, 'iter_6.pth'))
 
     dump = str(tmp_path / 'preds.pkl')

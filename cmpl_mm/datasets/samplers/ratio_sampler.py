@@ -20,7 +20,8 @@ class LabeledUnlabeledRatioSampler(Sampler):
     Both subsets are reshuffled every pass (the labeled set, being smaller,
     cycles more often). Under DDP every rank draws the same permutation and
     takes every ``world_size``-th index, so ranks see disjoint samples within
-    a pass. Position is stored in ``state_dict`` for resuming.
+    a pass. :meth:`skip_batches` moves the stream to a resumed iteration
+    without loading data (used by ``FastResumeIterBasedTrainLoop``).
 
     Args:
         dataset (ConcatDataset): ``[labeled, unlabeled]`` datasets.

@@ -4,7 +4,7 @@
 # lr 0.2 is for 8 GPUs x (8 labeled + 8 unlabeled); --auto-scale-lr rescales.
 max_iters = 54000
 train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=2000)
+    type='FastResumeIterBasedTrainLoop', max_iters=max_iters, val_interval=2000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 

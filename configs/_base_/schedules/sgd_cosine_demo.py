@@ -1,7 +1,7 @@
 # Short CPU schedule for the demo data (same for every algorithm).
 max_iters = 600
 train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=200)
+    type='FastResumeIterBasedTrainLoop', max_iters=max_iters, val_interval=200)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 

@@ -1,0 +1,3 @@
+from .fast_resume_loop import FastResumeIterBasedTrainLoop
+
+__all__ = ['FastResumeIterBasedTrainLoop']
