@@ -54,3 +54,20 @@ def test_config_builds(path):
         algorithm == 'supervised')
     for pipeline in pipelines(cfg):
         assert len(Compose(pipeline).transforms) == len(pipeline)
+
+
+def test_model_index_lists_every_config():
+    import yaml
+    index = yaml.safe_load(open(osp.join(REPO_ROOT, 'model-index.yml')))
+    listed = []
+    for metafile in index['Import']:
+        meta = yaml.safe_load(open(osp.join(REPO_ROOT, metafile)))
+        collections = {c['Name'] for c in meta['Collections']}
+        for model in meta['Models']:
+            assert model['In Collection'] in collections
+            assert osp.isfile(osp.join(REPO_ROOT, model['Config']))
+            for result in model.get('Results', []):
+                # a number is either the paper's or carries its command
+                assert 'paper' in result['Notes'] or 'Command' in result
+            listed.append(osp.basename(model['Config']))
+    assert sorted(listed) == sorted(osp.basename(c) for c in CONFIGS)
