@@ -1,0 +1,99 @@
+"""PseudoLabelStatsHook: figures from hand-set pseudo-labels."""
+import json
+import os.path as osp
+from types import SimpleNamespace
+from unittest import mock
+
+import torch
+
+from cmpl_mm.engine.hooks import PseudoLabelStatsHook
+
+
+def fake_runner(tmp_path, model):
+    return SimpleNamespace(
+        model=model,
+        iter=1,
+        work_dir=str(tmp_path),
+        logger=mock.MagicMock(),
+        visualizer=mock.MagicMock())
+
+
+def fake_model(num_classes=4):
+    head = SimpleNamespace(num_classes=num_classes)
+    model = SimpleNamespace(primary=SimpleNamespace(cls_head=head))
+    # 4 unlabeled clips; primary taught by auxiliary and vice versa
+    model.pseudo_label_info = dict(
+        primary=dict(
+            teacher='auxiliary',
+            labels=torch.tensor([0, 1, 2, 2]),
+            mask=torch.tensor([1., 1., 0., 1.]),
+            confidence=torch.tensor([.99, .97, .5, .96])),
+        auxiliary=dict(
+            teacher='primary',
+            labels=torch.tensor([0, 3, 2, 1]),
+            mask=torch.tensor([0., 0., 0., 0.]),
+            confidence=torch.tensor([.5, .5, .5, .5])))
+    model.weak_predictions = dict(
+        primary=torch.tensor([0, 3, 2, 1]),
+        auxiliary=torch.tensor([0, 1, 2, 2]))
+    return model
+
+
+def batch():
+    # 2 labeled samples first (no weak view), then the 4 unlabeled ones
+    weak = [None, None, 'w', 'w', 'w', 'w']
+    return {
+        'inputs': dict(weak=weak),
+        'monitor_only_gt_label': [5, 5, 0, 2, 2, -1]
+    }
+
+
+def test_statistics_and_jsonl(tmp_path):
+    hook = PseudoLabelStatsHook(interval=2, collapse_share=None)
+    runner = fake_runner(tmp_path, fake_model())
+    runner.iter = 0
+    hook.after_train_iter(runner, 0, batch())  # accumulate only
+    assert not osp.exists(tmp_path / 'pseudo_label_stats.jsonl')
+    runner.iter = 1
+    hook.after_train_iter(runner, 1, batch())  # report over 2 iterations
+    lines = open(tmp_path / 'pseudo_label_stats.jsonl').readlines()
+    assert len(lines) == 1
+    stats = json.loads(lines[0])
+    primary = stats['primary']
+    assert primary['num_unlabeled'] == 8
+    assert primary['mask_ratio'] == 6 / 8
+    # accepted with a known label: clips 0, 1 (clip 3 has label -1);
+    # correct: clip 0 (0 == 0); clip 1 says 1, truth 2
+    assert primary['precision'] == 0.5
+    assert primary['teacher_accuracy'] == 4 / 6  # clips 0 and 2 of 3 known
+    assert primary['accepted_per_class'] == [2, 2, 2, 0]
+    assert stats['auxiliary']['mask_ratio'] == 0
+    assert stats['auxiliary']['precision'] is None
+    assert stats['agreement_rate'] == 0.5
+    scalars = runner.visualizer.add_scalars.call_args[0][0]
+    assert scalars['pseudo/primary_mask_ratio'] == 0.75
+    assert scalars['pseudo/agreement_rate'] == 0.5
+
+
+def test_collapse_warning_once(tmp_path):
+    model = fake_model()
+    model.pseudo_label_info['primary']['labels'] = torch.tensor([1, 1, 1, 1])
+    model.pseudo_label_info['primary']['mask'] = torch.ones(4)
+    hook = PseudoLabelStatsHook(interval=1, collapse_share=0.8)
+    runner = fake_runner(tmp_path, model)
+    for i in range(3):
+        runner.iter = i
+        hook.after_train_iter(runner, i, batch())
+    warnings = [c for c in runner.logger.warning.call_args_list]
+    assert len(warnings) == 1
+    assert 'class 1 takes 100.0%' in warnings[0][0][0]
+
+
+def test_nothing_logged_without_pseudo_labels(tmp_path):
+    model = fake_model()
+    model.pseudo_label_info = {}
+    model.weak_predictions = {}
+    hook = PseudoLabelStatsHook(interval=1)
+    runner = fake_runner(tmp_path, model)
+    hook.after_train_iter(runner, 0, batch())
+    assert not osp.exists(tmp_path / 'pseudo_label_stats.jsonl')
