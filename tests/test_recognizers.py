@@ -236,3 +236,27 @@ def test_no_label_leak_when_monitor_labels_are_permuted(tiny_dataset, tmp_path):
             assert torch.equal(step_a[key], step_b[key]), key
     for a, b in zip(params_a, params_b):
         assert torch.equal(a, b)
+
+
+def test_auxiliary_evaluation_is_prefixed_and_optional():
+    from mmaction.registry import METRICS
+    model, _ = build('cmpl', threshold=0.0)
+    model.eval()
+    clip = torch.randint(0, 255, (1, 3, 8, 56, 56), dtype=torch.uint8)
+    data = dict(inputs=[clip], data_samples=[ActionDataSample().set_gt_label(1)])
+    with torch.no_grad():  # as in mmengine's ValLoop
+        out = model.test_step(copy.deepcopy(data))
+        assert 'aux_pred_score' not in out[0]
+        model.evaluate_auxiliary = True
+        out = model.test_step(copy.deepcopy(data))
+        primary, aux = out[0].pred_score, out[0].aux_pred_score
+        direct = model.auxiliary.predict(
+            model.data_preprocessor(copy.deepcopy(data))['inputs'],
+            [ActionDataSample().set_gt_label(1)])[0].pred_score
+    assert torch.allclose(aux, direct) and not torch.allclose(aux, primary)
+    metric = METRICS.build(dict(type='AuxiliaryAccMetric'))
+    metric.dataset_meta = {}
+    metric.process(None, [s.to_dict() for s in out])
+    results = metric.evaluate(1)
+    assert set(results) >= {'aux_acc/top1', 'aux_acc/mean1'}
+    assert results['aux_acc/top1'] == float(aux.argmax() == 1)

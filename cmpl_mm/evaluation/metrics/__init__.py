@@ -1,0 +1,3 @@
+from .auxiliary_acc_metric import AuxiliaryAccMetric
+
+__all__ = ['AuxiliaryAccMetric']
