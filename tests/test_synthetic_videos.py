@@ -10,7 +10,7 @@ import pytest
 from cmpl_mm.utils import synthetic_videos as sv
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-# 4 classes -> 2 x 2 grid: square / triangle x moves right / moves left
+# 4 classes -> 2 x 2 grid: square / cross x moves right / moves left
 SMALL = dict(
     num_classes=4,
     videos_per_class=2,
@@ -85,7 +85,7 @@ def test_list_files(dataset):
     with open(dataset['classes_file']) as f:
         assert f.read().splitlines() == names
     assert names == ['square_moves_right', 'square_moves_left',
-                     'triangle_moves_right', 'triangle_moves_left']
+                     'cross_moves_right', 'cross_moves_left']
     assert dataset['class_names'] == names and dataset['grid'] == (2, 2)
     for split, per_class in (('train', SMALL['videos_per_class']),
                              ('val', SMALL['val_per_class'])):
@@ -213,7 +213,7 @@ def test_rotation_direction(shape):
 
 def test_class_mapping():
     assert sv.class_grid(8) == [(shape, motion)
-                                for shape in ('square', 'triangle')
+                                for shape in ('square', 'cross')
                                 for motion in ('moves_right', 'moves_left',
                                                'moves_up', 'moves_down')]
     assert sv.class_names(2) == ['square_moves_right', 'square_moves_left']
@@ -224,7 +224,8 @@ def test_class_mapping():
         assert names == [f'{s}_{m}' for s, m in cells]
         assert all(s in sv.SHAPES and m in sv.MOTIONS for s, m in cells)
         if n >= 3:
-            pairs = [(a, b) for i, a in enumerate(cells) for b in cells[i + 1:]]
+            pairs = [(a, b) for i, a in enumerate(cells)
+                     for b in cells[i + 1:]]
             assert any(a[0] == b[0] for a, b in pairs)  # motion-only pair
             assert any(a[1] == b[1] for a, b in pairs)  # shape-only pair
         ns, nm = sv._grid_shape(n)
