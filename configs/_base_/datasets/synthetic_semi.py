@@ -58,14 +58,12 @@ train_dataloader = dict(
     dataset=dict(
         type='LabeledUnlabeledDataset',
         labeled=dict(
-            type='RobustVideoDataset',
-            bad_video_policy='skip',
+            type='VideoDataset',
             ann_file=labeled_ann_file,
             data_prefix=dict(video=data_root),
             pipeline=labeled_pipeline),
         unlabeled=dict(
-            type='RobustUnlabeledVideoDataset',
-            bad_video_policy='skip',
+            type='UnlabeledVideoDataset',
             ann_file=unlabeled_ann_file,
             data_prefix=dict(video=data_root),
             pipeline=unlabeled_pipeline)))
@@ -75,8 +73,7 @@ val_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='RobustVideoDataset',
-        bad_video_policy='skip',
+        type='VideoDataset',
         ann_file=val_ann_file,
         data_prefix=dict(video=data_root),
         pipeline=val_pipeline,
