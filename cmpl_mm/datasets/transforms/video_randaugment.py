@@ -7,7 +7,6 @@ frames stays a clip of identical frames.
 import math
 from typing import List, Optional, Sequence, Tuple, Union
 
-import cv2
 import mmcv
 import numpy as np
 from mmaction.registry import TRANSFORMS
@@ -39,70 +38,6 @@ _MAX_POSTERIZE_DROP = 4  # bits 8 -> 4
 
 def _round_half_up(x: float) -> int:
     return int(math.floor(x + 0.5))
-
-
-# The clip-statistics ops below compute exactly what ``mmcv.auto_contrast``,
-# ``mmcv.imequalize`` and ``mmcv.adjust_contrast`` compute on the clip's
-# frames stacked into one image (the tests check equality), with
-# ``cv2.calcHist`` / ``cv2.LUT`` instead of ``np.histogram`` and float
-# fancy indexing, which are 5-10x slower.
-def _channel_histograms(flat: np.ndarray) -> np.ndarray:
-    """Per-channel 256-bin histograms of a uint8 ``(N, W, 3)`` image."""
-    if flat.shape[0] * flat.shape[1] < 2**24:  # float32 counts are exact
-        return np.stack([
-            cv2.calcHist([flat], [c], None, [256], [0, 256]).ravel()
-            for c in range(flat.shape[-1])
-        ]).astype(np.int64)
-    return np.stack([
-        np.bincount(flat[..., c].ravel(), minlength=256)
-        for c in range(flat.shape[-1])
-    ])
-
-
-def _apply_channel_luts(flat: np.ndarray, luts: List[np.ndarray]):
-    lut = np.stack(luts, axis=-1).astype(np.uint8).reshape(256, 1, -1)
-    return cv2.LUT(flat, lut)
-
-
-def _auto_contrast(flat: np.ndarray) -> np.ndarray:
-    """``mmcv.auto_contrast(flat)`` (cutoff 0)."""
-    luts = []
-    for histo in _channel_histograms(flat):
-        nonzero = np.flatnonzero(histo)
-        low, high = nonzero[0], nonzero[-1]
-        if low >= high:
-            luts.append(np.arange(256))
-            continue
-        scale = 255.0 / (high - low)
-        luts.append(np.clip(np.arange(256) * scale - low * scale, 0, 255))
-    return _apply_channel_luts(flat, luts)
-
-
-def _equalize(flat: np.ndarray) -> np.ndarray:
-    """``mmcv.imequalize(flat)``."""
-    luts = []
-    for histo in _channel_histograms(flat):
-        nonzero = histo[histo > 0]
-        step = (np.sum(nonzero) - nonzero[-1]) // 255
-        if not step:
-            luts.append(np.arange(256))
-            continue
-        lut = (np.cumsum(histo) + (step // 2)) // step
-        lut = np.concatenate([[0], lut[:-1]], 0)
-        luts.append(np.minimum(lut, 255))
-    return _apply_channel_luts(flat, luts)
-
-
-def _contrast(flat: np.ndarray, factor: float) -> np.ndarray:
-    """``mmcv.adjust_contrast(flat[..., ::-1], factor)[..., ::-1]``, i.e.
-    mmcv's contrast with the grey level of an RGB image."""
-    gray = cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY)
-    mean = round(int(gray.sum(dtype=np.int64)) / gray.size)
-    # mmcv's blend is pointwise given the mean: run it on the 256 levels
-    levels = np.arange(256, dtype=np.float32).reshape(256, 1)
-    lut = cv2.addWeighted(levels, factor, np.full_like(levels, mean),
-                          1 - factor, 0)
-    return cv2.LUT(flat, np.clip(lut, 0, 255).astype(np.uint8))
 
 
 @TRANSFORMS.register_module()
@@ -348,9 +283,9 @@ class VideoRandAugment(BaseTransform):
         if name == 'Identity':
             out = clip.copy()
         elif name == 'AutoContrast':
-            out = _auto_contrast(flat)
+            out = mmcv.auto_contrast(flat)
         elif name == 'Equalize':
-            out = _equalize(flat)
+            out = mmcv.imequalize(flat)
         elif name == 'Solarize':
             out = mmcv.solarize(clip, param)
         elif name == 'Posterize':
@@ -362,7 +297,10 @@ class VideoRandAugment(BaseTransform):
             out = mmcv.adjust_color(
                 flat[..., ::-1], param, backend='cv2')[..., ::-1]
         elif name == 'Contrast':
-            out = _contrast(flat, param)
+            # mmcv's grey conversion expects BGR: flip the channel views.
+            out = mmcv.adjust_contrast(
+                np.ascontiguousarray(flat[..., ::-1]), param,
+                backend='cv2')[..., ::-1]
         elif name == 'Sharpness':
             # the smoothing kernel must not cross frame borders
             out = np.stack(
