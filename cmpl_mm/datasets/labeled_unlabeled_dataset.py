@@ -4,6 +4,8 @@ from typing import Optional
 from mmengine.dataset import ConcatDataset
 from mmaction.registry import DATASETS
 
+from .annotation_check import check_no_overlap
+
 
 @DATASETS.register_module()
 class LabeledUnlabeledDataset(ConcatDataset):
@@ -23,16 +25,28 @@ class LabeledUnlabeledDataset(ConcatDataset):
             Defaults to None.
         lazy_init (bool): Defer loading the annotation files. Defaults to
             False.
+        allow_overlap (bool): Allow a video in both parts. By default one
+            is an error naming the file and line in both lists (checked
+            when the lists are loaded). Defaults to False.
     """
 
     def __init__(self,
                  labeled: dict,
                  unlabeled: Optional[dict] = None,
-                 lazy_init: bool = False) -> None:
+                 lazy_init: bool = False,
+                 allow_overlap: bool = False) -> None:
+        self.allow_overlap = allow_overlap
         parts = [DATASETS.build(labeled)]
         if unlabeled is not None:
             parts.append(DATASETS.build(unlabeled))
         super().__init__(parts, lazy_init=lazy_init)
+
+    def full_init(self) -> None:
+        if self._fully_initialized:
+            return
+        super().full_init()
+        if self.unlabeled is not None and not self.allow_overlap:
+            check_no_overlap(self.labeled, self.unlabeled)
 
     @property
     def labeled(self):

@@ -30,5 +30,10 @@ load_from = None
 resume = False
 
 # mask ratio, pseudo-label precision, class histogram (no-op when no
-# pseudo-labels are made, e.g. for the supervised baseline)
-custom_hooks = [dict(type='PseudoLabelStatsHook', interval=50)]
+# pseudo-labels are made, e.g. for the supervised baseline); bad videos
+# skipped by the Robust* datasets: logged once each, counted, listed in
+# WORK_DIR/bad_videos.txt, left out of validation / test metrics
+custom_hooks = [
+    dict(type='PseudoLabelStatsHook', interval=50),
+    dict(type='BadVideoHook', interval=50)
+]

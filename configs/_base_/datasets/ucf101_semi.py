@@ -75,12 +75,14 @@ train_dataloader = dict(
     dataset=dict(
         type='LabeledUnlabeledDataset',
         labeled=dict(
-            type='VideoDataset',
+            type='RobustVideoDataset',
+            bad_video_policy='skip',
             ann_file=labeled_ann_file,
             data_prefix=dict(video=data_root),
             pipeline=labeled_pipeline),
         unlabeled=dict(
-            type='UnlabeledVideoDataset',
+            type='RobustUnlabeledVideoDataset',
+            bad_video_policy='skip',
             ann_file=unlabeled_ann_file,
             data_prefix=dict(video=data_root),
             pipeline=unlabeled_pipeline)))
@@ -90,7 +92,8 @@ val_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='VideoDataset',
+        type='RobustVideoDataset',
+        bad_video_policy='skip',
         ann_file=val_ann_file,
         data_prefix=dict(video=data_root),
         pipeline=val_pipeline,
@@ -101,7 +104,8 @@ test_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='VideoDataset',
+        type='RobustVideoDataset',
+        bad_video_policy='skip',
         ann_file=val_ann_file,
         data_prefix=dict(video=data_root),
         pipeline=test_pipeline,
