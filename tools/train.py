@@ -13,6 +13,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
 from cmpl_mm.utils import setup_cpu_distributed  # noqa: E402
+from cmpl_mm.utils.config_check import ConfigError, check_config  # noqa: E402
+from cmpl_mm.utils.nonfinite import NonFiniteLossError  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -107,9 +109,18 @@ def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    try:
+        check_config(cfg)
+    except ConfigError as err:
+        raise SystemExit(f'{args.config}: {err}') from None
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    except NonFiniteLossError as err:
+        err.add_checkpoint_hint(cfg.work_dir)
+        runner.logger.error(str(err))
+        raise
 
 
 if __name__ == '__main__':

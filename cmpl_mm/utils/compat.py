@@ -149,7 +149,10 @@ def register_safe_local_loader() -> None:
 
 
 def apply_all() -> None:
-    """Apply every compatibility fix (idempotent)."""
+    """Apply every compatibility fix (idempotent), then the crash-safe
+    checkpoint writing of :mod:`cmpl_mm.utils.crash_safe`."""
+    from .crash_safe import apply_crash_safety
     provide_missing_drn()
     allow_mmengine_checkpoint_globals()
     register_safe_local_loader()
+    apply_crash_safety()

@@ -1,11 +1,17 @@
 """The shared logic of every semi-supervised recognizer in cmpl_mm."""
+import logging
 from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
 from mmaction.registry import MODELS
+
+from ...utils.config_check import validate_semi_train_cfg
+from ...utils.nonfinite import (SKIPPED_KEY, NonFiniteLossError,
+                                nonfinite_loss_terms)
 
 NETWORK_PREFIX = dict(primary='', auxiliary='aux_')
 
@@ -40,7 +46,13 @@ class SemiBaseRecognizer(BaseModel):
             ``sup_weight`` (1.0), ``unsup_weight`` (1.0), ``warmup_iters``
             (iterations with the supervised loss only, 0). ``threshold`` and
             ``unsup_weight`` may be dicts keyed by the network that is
-            taught (``primary``, ``auxiliary``). Defaults to None.
+            taught (``primary``, ``auxiliary``). ``nonfinite_loss``:
+            what a NaN / infinite loss term does, ``'raise'`` (stop with
+            :class:`~cmpl_mm.utils.nonfinite.NonFiniteLossError`, default)
+            or ``'skip'`` (no optimizer update for that step; counted and
+            logged). Unknown keys and out-of-range values raise
+            :class:`~cmpl_mm.utils.config_check.ConfigError`. Defaults to
+            None.
         unsup_loss (dict): Config of the pseudo-label loss. Defaults to
             ``dict(type='PseudoLabelCrossEntropy')``.
         data_preprocessor (dict, optional): Usually a
@@ -49,7 +61,11 @@ class SemiBaseRecognizer(BaseModel):
     """
 
     default_semi_train_cfg = dict(
-        threshold=0.95, sup_weight=1.0, unsup_weight=1.0, warmup_iters=0)
+        threshold=0.95,
+        sup_weight=1.0,
+        unsup_weight=1.0,
+        warmup_iters=0,
+        nonfinite_loss='raise')
 
     def __init__(self,
                  primary: dict,
@@ -60,6 +76,8 @@ class SemiBaseRecognizer(BaseModel):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.primary = MODELS.build(primary)
+        validate_semi_train_cfg(semi_train_cfg,
+                                self.pseudo_label_sources().keys())
         self.semi_train_cfg = dict(self.default_semi_train_cfg)
         self.semi_train_cfg.update(semi_train_cfg or {})
         self.unsup_loss = MODELS.build(unsup_loss)
@@ -90,6 +108,72 @@ class SemiBaseRecognizer(BaseModel):
             return False
         hub = MessageHub.get_current_instance()
         return hub.get_info('iter', 0) >= self.semi_train_cfg['warmup_iters']
+
+    # -- non-finite losses -----------------------------------------------
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        """``BaseModel.train_step`` that checks every loss term first.
+
+        A NaN / infinite loss term raises :class:`NonFiniteLossError` or,
+        with ``semi_train_cfg.nonfinite_loss='skip'``, drops the step: no
+        backward, no optimizer update, and the buffers the forward pass
+        changed (batch-norm running statistics) are put back. Skipped steps
+        are counted (message-hub info ``nonfinite_loss_skipped``, saved in
+        checkpoints) and logged as warnings.
+        """
+        skip = self.semi_train_cfg['nonfinite_loss'] == 'skip'
+        buffers = {k: b.detach().clone()
+                   for k, b in self.named_buffers()} if skip else None
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        parsed_losses, log_vars = super().parse_losses(losses)
+        bad = nonfinite_loss_terms(log_vars)
+        if bad and not skip:
+            raise NonFiniteLossError(
+                self._iteration(), bad,
+                "(semi_train_cfg.nonfinite_loss='skip' skips such steps "
+                'instead of stopping.)')
+        if bad:
+            with torch.no_grad():
+                for name, buffer in self.named_buffers():
+                    buffer.copy_(buffers[name])
+            hub = MessageHub.get_current_instance()
+            skipped = hub.get_info(SKIPPED_KEY, 0) + 1
+            hub.update_info(SKIPPED_KEY, skipped)
+            terms = ', '.join(f'{k}={v}' for k, v in bad.items())
+            print_log(
+                f'Non-finite loss at training iteration {self._iteration()}'
+                f': {terms}; skipped the step without updating the weights '
+                f'({skipped} step(s) skipped so far).',
+                logger='current',
+                level=logging.WARNING)
+            return {}
+        optim_wrapper.update_params(parsed_losses)
+        return log_vars
+
+    def parse_losses(self, losses: Dict[str, torch.Tensor]):
+        """``BaseModel.parse_losses``, refusing non-finite loss terms.
+
+        mmengine's DDP wrapper calls this directly instead of
+        :meth:`train_step`; there a non-finite loss always stops the run
+        (skipping would need every rank to agree to skip).
+        """
+        parsed_losses, log_vars = super().parse_losses(losses)
+        bad = nonfinite_loss_terms(log_vars)
+        if bad:
+            note = ("(semi_train_cfg.nonfinite_loss='skip' is not supported "
+                    'by the distributed wrapper.)'
+                    if self.semi_train_cfg['nonfinite_loss'] == 'skip'
+                    else '')
+            raise NonFiniteLossError(self._iteration(), bad, note)
+        return parsed_losses, log_vars
+
+    @staticmethod
+    def _iteration() -> Optional[int]:
+        """The 1-based training iteration (as in the log), if known."""
+        index = MessageHub.get_current_instance().get_info('iter')
+        return None if index is None else int(index) + 1
 
     # -- forward modes ---------------------------------------------------
     def forward(self,

@@ -1,0 +1,225 @@
+"""Bad configs are refused before training, naming the offending key."""
+import copy
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmaction.registry import MODELS
+
+from cmpl_mm.utils.config_check import ConfigError, check_config
+from conftest import REPO_ROOT, tiny_data_options
+
+init_default_scope('mmaction')
+
+
+def load(algorithm, root, **options):
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, f'configs/{algorithm}_r3d18q_synthetic.py'))
+    cfg.merge_from_dict(
+        tiny_data_options(
+            root, cmpl=algorithm == 'cmpl',
+            unlabeled=algorithm != 'supervised'))
+    cfg.merge_from_dict(options)
+    return cfg
+
+
+def problems(cfg):
+    with pytest.raises(ConfigError) as err:
+        check_config(cfg)
+    assert isinstance(err.value, ValueError)
+    return str(err.value)
+
+
+@pytest.mark.parametrize('algorithm', ['supervised', 'fixmatch', 'cmpl'])
+def test_demo_configs_pass(tiny_dataset, algorithm):
+    check_config(load(algorithm, tiny_dataset))
+
+
+@pytest.mark.parametrize('threshold, key', [
+    (1.5, 'model.semi_train_cfg.threshold=1.5'),
+    (-0.1, 'model.semi_train_cfg.threshold=-0.1'),
+    ('high', "model.semi_train_cfg.threshold='high'"),
+    (dict(primary=0.9, auxiliary=1.2),
+     'model.semi_train_cfg.threshold.auxiliary=1.2'),
+])
+def test_threshold_outside_unit_interval(tiny_dataset, threshold, key):
+    cfg = load('cmpl', tiny_dataset)
+    cfg.model.semi_train_cfg.threshold = threshold
+    message = problems(cfg)
+    assert key in message and 'in [0, 1]' in message
+
+
+def test_per_network_dict_must_cover_the_taught_networks(tiny_dataset):
+    cfg = load('cmpl', tiny_dataset)
+    cfg.model.semi_train_cfg.threshold = dict(primary=0.9)
+    assert "threshold: lacks the network(s) ['auxiliary']" in problems(cfg)
+    cfg.model.semi_train_cfg.threshold = dict(
+        primary=0.9, auxiliary=0.9, teacher=0.5)
+    assert "unknown network key(s) ['teacher']" in problems(cfg)
+    cfg.model.semi_train_cfg.threshold = dict(primary=0.9, auxiliary=0.0)
+    check_config(cfg)
+
+
+@pytest.mark.parametrize('options, key', [
+    ({'train_dataloader.sampler.labeled_batch_size': 0},
+     'train_dataloader.sampler.labeled_batch_size=0'),
+    ({'train_dataloader.sampler.labeled_batch_size': -2},
+     'train_dataloader.sampler.labeled_batch_size=-2'),
+    ({'train_dataloader.sampler.labeled_batch_size': 2.5},
+     'train_dataloader.sampler.labeled_batch_size=2.5'),
+    ({'train_dataloader.sampler.mu': -1}, 'train_dataloader.sampler.mu=-1'),
+    ({'train_dataloader.sampler.mu': 1.5},
+     'train_dataloader.sampler.mu=1.5'),
+])
+def test_bad_batch_size_or_ratio(tiny_dataset, options, key):
+    assert key in problems(load('fixmatch', tiny_dataset, **options))
+
+
+def test_dataloader_batch_size_must_match_the_sampler(tiny_dataset):
+    cfg = load('fixmatch', tiny_dataset, **{'train_dataloader.batch_size': 8})
+    message = problems(cfg)
+    assert 'train_dataloader.batch_size=8 must equal' in message
+    assert '4 * (1 + 2) = 12' in message
+    cfg = load(
+        'fixmatch', tiny_dataset, **{
+            'train_dataloader.sampler.labeled_batch_size': 2,
+            'train_dataloader.batch_size': 6
+        })
+    check_config(cfg)
+
+
+def test_unlabeled_data_and_mu_must_agree(tiny_dataset):
+    cfg = load('supervised', tiny_dataset, **{
+        'train_dataloader.sampler.mu': 1, 'train_dataloader.batch_size': 8})
+    assert 'train_dataloader.dataset.unlabeled is None' in problems(cfg)
+
+
+def test_primary_and_auxiliary_class_counts_differ(tiny_dataset):
+    cfg = load('cmpl', tiny_dataset,
+               **{'model.auxiliary.cls_head.num_classes': 5})
+    message = problems(cfg)
+    assert 'model.auxiliary.cls_head.num_classes=5' in message
+    assert 'model.primary.cls_head.num_classes=4' in message
+    # the recognizer still refuses it when built directly
+    with pytest.raises(ValueError, match='differs from'):
+        MODELS.build(cfg.model)
+
+
+def test_head_with_fewer_classes_than_the_labels(tiny_dataset):
+    cfg = load('cmpl', tiny_dataset, **{
+        'model.primary.cls_head.num_classes': 3,
+        'model.auxiliary.cls_head.num_classes': 3})
+    message = problems(cfg)
+    assert 'model.primary.cls_head.num_classes=3' in message
+    assert 'train_dataloader.dataset.labeled.ann_file=' in message
+    assert 'labels outside [0, 3), up to 3' in message
+
+
+def test_missing_labeled_list(tiny_dataset, tmp_path):
+    missing = str(tmp_path / 'nope.txt')
+    cfg = load('fixmatch', tiny_dataset,
+               **{'train_dataloader.dataset.labeled.ann_file': missing})
+    assert f"labeled.ann_file='{missing}': file not found" in problems(cfg)
+
+
+def test_labeled_list_without_labels(tiny_dataset, tmp_path):
+    listing = tmp_path / 'labeled.txt'
+    listing.write_text('videos/train/c00_v0000.mp4 0\n'
+                       'videos/train/c00_v0001.mp4\n')
+    cfg = load('fixmatch', tiny_dataset,
+               **{'train_dataloader.dataset.labeled.ann_file': str(listing)})
+    assert 'line 2: no label' in problems(cfg)
+
+
+def test_unknown_algorithm(tiny_dataset):
+    cfg = load('cmpl', tiny_dataset)
+    cfg.model.type = 'CMPLRecogniser'
+    message = problems(cfg)
+    assert "model.type='CMPLRecogniser'" in message
+    assert "did you mean 'CMPLRecognizer'" in message
+    assert 'FixMatchRecognizer' in message  # the algorithms are listed
+
+
+@pytest.mark.parametrize('network', ['primary', 'auxiliary'])
+def test_unknown_backbone(tiny_dataset, network):
+    cfg = load('cmpl', tiny_dataset)
+    cfg.model[network].backbone.type = 'ResNet3D'
+    message = problems(cfg)
+    assert f"model.{network}.backbone.type='ResNet3D'" in message
+    assert "'ResNet3d'" in message  # the close match
+
+
+def test_unknown_semi_train_cfg_key_lists_valid_keys(tiny_dataset):
+    cfg = load('fixmatch', tiny_dataset)
+    cfg.model.semi_train_cfg.treshold = 0.9
+    message = problems(cfg)
+    assert 'model.semi_train_cfg.treshold: unknown key' in message
+    assert "did you mean 'threshold'" in message
+    assert "'nonfinite_loss'" in message
+
+
+def test_all_problems_are_reported_together(tiny_dataset):
+    cfg = load('cmpl', tiny_dataset, **{'train_dataloader.sampler.mu': -1})
+    cfg.model.semi_train_cfg.threshold = 2
+    cfg.model.primary.backbone.type = 'NoSuchNet'
+    err = pytest.raises(ConfigError, check_config, cfg).value
+    assert len(err.problems) == 3
+    assert all(f'  - {p}' in str(err) for p in err.problems)
+
+
+@pytest.mark.parametrize('semi_train_cfg, expected', [
+    (dict(threshold=1.01), 'semi_train_cfg.threshold=1.01'),
+    (dict(threshold=dict(primary=0.5, auxiliary=-1)),
+     'semi_train_cfg.threshold.auxiliary=-1'),
+    (dict(sup_weight=-1.0), 'semi_train_cfg.sup_weight=-1.0'),
+    (dict(unsup_weight=dict(primary=1.0, auxiliary=-0.5)),
+     'semi_train_cfg.unsup_weight.auxiliary=-0.5'),
+    (dict(warmup_iters=-5), 'semi_train_cfg.warmup_iters=-5'),
+    (dict(warmup_iters=2.5), 'semi_train_cfg.warmup_iters=2.5'),
+    (dict(nonfinite_loss='ignore'), "semi_train_cfg.nonfinite_loss='ignore'"),
+    (dict(threshold=dict(primary=0.9)), 'lacks the network'),
+    (dict(warmup=10), 'semi_train_cfg.warmup: unknown key'),
+])
+def test_recognizer_validates_semi_train_cfg(semi_train_cfg, expected):
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs/cmpl_r3d18q_synthetic.py'))
+    model = copy.deepcopy(cfg.model)
+    model.semi_train_cfg = semi_train_cfg
+    with pytest.raises(ConfigError) as err:
+        MODELS.build(model)
+    assert expected in str(err.value)
+    if 'unknown key' in expected:
+        assert "valid keys are ['threshold', 'sup_weight', 'unsup_weight', " \
+            "'warmup_iters', 'nonfinite_loss']" in str(err.value)
+
+
+def test_recognizer_accepts_valid_semi_train_cfg():
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs/fixmatch_r3d18q_synthetic.py'))
+    cfg.model.semi_train_cfg = dict(
+        threshold=1.0, sup_weight=0.0, unsup_weight=2, warmup_iters=0,
+        nonfinite_loss='skip')
+    model = MODELS.build(cfg.model)
+    assert model.semi_train_cfg['nonfinite_loss'] == 'skip'
+    cfg.model.semi_train_cfg = None
+    assert MODELS.build(cfg.model).semi_train_cfg['nonfinite_loss'] == 'raise'
+
+
+def test_train_tool_refuses_before_building_anything(tiny_dataset, tmp_path):
+    work_dir = tmp_path / 'never'
+    options = dict(tiny_data_options(tiny_dataset),
+                   **{'model.semi_train_cfg.threshold': 1.5,
+                      'train_dataloader.batch_size': 7})
+    out = subprocess.run(
+        [sys.executable, 'tools/train.py',
+         'configs/cmpl_r3d18q_synthetic.py', '--work-dir', str(work_dir),
+         '--cfg-options'] + [f'{k}={v}' for k, v in options.items()],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert 'model.semi_train_cfg.threshold=1.5' in out.stderr
+    assert 'train_dataloader.batch_size=7 must equal' in out.stderr
+    assert 'Traceback' not in out.stderr
+    assert not work_dir.exists()  # no Runner was built
