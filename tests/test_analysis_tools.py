@@ -1,0 +1,255 @@
+"""tools/analysis: compare_algorithms, plot_run, benchmark_train_step."""
+import importlib.util
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT, tiny_data_options
+
+ANALYSIS = osp.join(REPO_ROOT, 'tools', 'analysis')
+SUPERVISED = 'configs/supervised_r3d18q_synthetic.py'
+CMPL = 'configs/cmpl_r3d18q_synthetic.py'
+FAST = {
+    'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
+    'val_dataloader.num_workers': 0,
+    'val_dataloader.persistent_workers': False,
+    'test_dataloader.num_workers': 0,
+    'test_dataloader.persistent_workers': False,
+    'train_cfg.val_interval': 2,
+    'default_hooks.logger.interval': 1,
+    'custom_hooks.0.interval': 1,
+    'model.semi_train_cfg.threshold': 0.0,
+}
+PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+
+
+def load_tool(name):
+    """Import tools/analysis/<name>.py (they are scripts, not a package)."""
+    if ANALYSIS not in sys.path:
+        sys.path.insert(0, ANALYSIS)
+    spec = importlib.util.spec_from_file_location(
+        f'analysis_{name}', osp.join(ANALYSIS, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_tool(args, timeout=300):
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    return subprocess.run([sys.executable] + args, cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def assert_png(path):
+    assert osp.isfile(path), path
+    with open(path, 'rb') as f:
+        head = f.read(8)
+    assert head == PNG_MAGIC and osp.getsize(path) > 1000, path
+
+
+def compare_options(root):
+    # the data options of every algorithm, CMPL's included: the tool leaves
+    # out of the supervised runs the keys it has no part for
+    options = dict(tiny_data_options(root, cmpl=True), **FAST)
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+@pytest.fixture(scope='module')
+def comparison(tiny_dataset, tmp_path_factory):
+    """Supervised + CMPL + a config whose runs crash, 2 seeds, 4 iters."""
+    tmp = tmp_path_factory.mktemp('compare')
+    broken = tmp / 'broken_r3d18q.py'
+    broken.write_text(
+        f'_base_ = [{osp.join(REPO_ROOT, SUPERVISED)!r}]\n'
+        "model = dict(type='NoSuchRecognizer')\n")
+    out = tmp / 'results'
+    args = [
+        'tools/analysis/compare_algorithms.py', '--configs', SUPERVISED, CMPL,
+        str(broken), '--seeds', '0', '1', '--max-iters', '4', '--jobs', '2',
+        '--work-dir',
+        str(out)
+    ] + compare_options(tiny_dataset)
+    proc = run_tool(args)
+    return dict(proc=proc, out=str(out), args=args, broken=str(broken))
+
+
+def test_compare_algorithms(comparison):
+    proc, out = comparison['proc'], comparison['out']
+    log = proc.stdout[-3000:] + proc.stderr[-3000:]
+    # one config failed: reported, the others still tabulated, status 1
+    assert proc.returncode == 1, log
+    assert 'FAILED: broken_r3d18q seed 0' in proc.stderr, log
+    with open(osp.join(out, 'results.md')) as f:
+        md = f.read()
+    rows = {}
+    for line in md.splitlines():
+        match = re.match(r'\| (\w+) \| `([\w-]+)` \| (\d+)/(\d+) \|', line)
+        if match:
+            rows[match.group(2)] = line
+    sup_row = rows['supervised_r3d18q_synthetic']
+    cmpl_row = rows['cmpl_r3d18q_synthetic']
+    for row, algorithm in ((sup_row, 'Supervised'), (cmpl_row, 'CMPL')):
+        assert row.startswith(f'| {algorithm} |') and '| 2/2 |' in row, row
+        # top-1 and mean-class as mean ± std, then per-seed values
+        assert len(re.findall(r'\d+\.\d\d ± \d+\.\d\d', row)) == 2, row
+        assert 's0: ' in row and 's1: ' in row, row
+    assert '| 0/2 |' in rows['broken_r3d18q']
+    assert '## Failed runs (2 of 6)' in md
+    failed = md[md.index('## Failed runs'):md.index('## Plots')]
+    assert '### `broken_r3d18q` seed 1: FAILED (exit status 1)' in failed
+    assert 'NoSuchRecognizer' in failed  # the tail of its log
+    # the exact commands, and the options the supervised runs did without
+    assert 'tools/train.py configs/cmpl_r3d18q_synthetic.py --work-dir' in md
+    assert re.search(r'- `supervised_r3d18q_synthetic`: .*'
+                     r'train_dataloader\.dataset\.unlabeled\.ann_file', md)
+    for name in ('val_top1.png', 'pseudo_labels.png'):
+        assert_png(osp.join(out, name))
+
+    with open(osp.join(out, 'results.json')) as f:
+        results = json.load(f)
+    by_name = {a['name']: a for a in results['algorithms']}
+    assert by_name['cmpl_r3d18q_synthetic']['algorithm'] == 'CMPL'
+    for name in ('supervised_r3d18q_synthetic', 'cmpl_r3d18q_synthetic'):
+        entry = by_name[name]
+        assert entry['n'] == 2 and entry['final_iter'] == [4]
+        assert set(entry['acc/top1']['per_seed']) == {'0', '1'}
+        assert entry['acc/top1']['std'] is not None
+    runs = {(r['name'], r['seed']): r for r in results['runs']}
+    assert runs[('broken_r3d18q', 1)]['returncode'] == 1
+    assert 'NoSuchRecognizer' in runs[('broken_r3d18q', 1)]['log_tail']
+    cmpl0 = runs[('cmpl_r3d18q_synthetic', 0)]
+    assert cmpl0['val_iter_source'] == 'step'
+    assert [v['iter'] for v in cmpl0['val']] == [2, 4]
+    assert [p['iter'] for p in cmpl0['pseudo']] == [1, 2, 3, 4]
+    assert set(cmpl0['pseudo'][0]) >= {'primary', 'auxiliary'}
+    sup0 = runs[('supervised_r3d18q_synthetic', 0)]
+    assert not any('unlabeled' in o for o in sup0['command'])
+    assert '--seed' in sup0['command'] and 'train_cfg.max_iters=4' in \
+        sup0['command']
+
+
+def test_compare_skip_existing(comparison, tiny_dataset):
+    """Finished runs are reused, not trained again."""
+    compare = load_tool('compare_algorithms')
+    out = comparison['out']
+    rc = compare.main([
+        '--configs',
+        osp.join(REPO_ROOT, SUPERVISED),
+        osp.join(REPO_ROOT, CMPL), '--seeds', '0', '1', '--max-iters',
+        '4', '--work-dir', out, '--skip-existing'
+    ] + compare_options(tiny_dataset))
+    assert rc == 0
+    with open(osp.join(out, 'results.json')) as f:
+        results = json.load(f)
+    assert all(r['reused'] and r['ok'] for r in results['runs'])
+    assert len(results['runs']) == 4
+
+
+def test_plot_run(comparison, tmp_path):
+    plot_run = load_tool('plot_run')
+    cmpl_dir = osp.join(comparison['out'], 'cmpl_r3d18q_synthetic', 'seed0')
+    assert plot_run.main([cmpl_dir, '--out', str(tmp_path / 'cmpl')]) == 0
+    for name in ('val_accuracy.png', 'train_losses.png', 'pseudo_labels.png'):
+        assert_png(str(tmp_path / 'cmpl' / name))
+    # a supervised run has no pseudo-labels: no such plot, no error
+    sup_dir = osp.join(comparison['out'], 'supervised_r3d18q_synthetic',
+                       'seed1')
+    assert plot_run.main([sup_dir, '--out', str(tmp_path / 'sup')]) == 0
+    assert_png(str(tmp_path / 'sup' / 'val_accuracy.png'))
+    assert not osp.exists(tmp_path / 'sup' / 'pseudo_labels.png')
+    assert plot_run.main([str(tmp_path / 'nowhere')]) == 2
+
+
+def write_run(work_dir, segments, max_iters, val_interval, pseudo=None):
+    """A fake work dir: one scalars.json per segment, a dumped config."""
+    for i, lines in enumerate(segments):
+        vis = osp.join(work_dir, f'2024010{i + 1}_000000', 'vis_data')
+        os.makedirs(vis)
+        with open(osp.join(vis, 'scalars.json'), 'w') as f:
+            f.write('\n'.join(json.dumps(x) for x in lines) + '\n')
+        with open(osp.join(vis, 'config.py'), 'w') as f:
+            f.write(f'train_cfg = dict(type="IterBasedTrainLoop", '
+                    f'max_iters={max_iters}, val_interval={val_interval})\n')
+    if pseudo:
+        with open(osp.join(work_dir, 'pseudo_label_stats.jsonl'), 'w') as f:
+            f.write('\n'.join(json.dumps(x) for x in pseudo) + '\n{"cut')
+
+
+def test_run_logs_val_iterations(tmp_path):
+    """Validation ``step`` 0 (log_metric_by_epoch): iterations recovered
+    from the schedule, across a resume."""
+    run_logs = load_tool('run_logs')
+
+    def train(i):
+        return {'iter': i, 'step': i, 'loss': 1. / i}
+
+    def val(acc):
+        return {'acc/top1': acc, 'acc/mean1': acc / 2, 'time': .1, 'step': 0}
+
+    # logger every 3 iterations, validation every 2, 8 iterations; killed
+    # after iteration 6 and resumed from the checkpoint of iteration 4
+    other = {'some_hook/count': 3, 'step': 5}  # not a validation
+    first = [val(.1), train(3), val(.2), other, train(6), val(.3)]
+    second = [train(6), val(.35), val(.4)]  # iterations 5..8
+    work_dir = str(tmp_path / 'run')
+    write_run(work_dir, [first, second], max_iters=8, val_interval=2,
+              pseudo=[{'iter': 3, 'primary': {'mask_ratio': .5,
+                                              'precision': None}}])
+    run = run_logs.load_run(work_dir)
+    assert run.val_iter_source == 'schedule'
+    assert [(v['iter'], v['acc/top1']) for v in run.val] == \
+        [(2, .1), (4, .2), (6, .35), (8, .4)]
+    assert run.final_val()['acc/mean1'] == .2
+    assert [r['iter'] for r in run.train] == [3, 6]
+    xs, ys = run.pseudo_series('primary', 'precision')
+    assert xs == [3] and ys[0] != ys[0]  # None -> NaN; cut line skipped
+
+    # with log_metric_by_epoch=False the step is the iteration
+    work_dir = str(tmp_path / 'run_steps')
+    write_run(work_dir, [[train(1), dict(val(.5), step=1)]], max_iters=1,
+              val_interval=5)
+    run = run_logs.load_run(work_dir)
+    assert run.val_iter_source == 'step' and run.val[0]['iter'] == 1
+
+    agg = run_logs.aggregate([([1, 2], [.2, .4]), ([1, 2], [.4, float('nan')])
+                              ])
+    assert agg['iter'] == [1, 2] and agg['n'] == [2, 1]
+    assert agg['mean'] == pytest.approx([.3, .4])
+    assert agg['min'] == [.2, .4] and agg['max'] == [.4, .4]
+
+
+def test_benchmark_train_step(tmp_path):
+    out_json = str(tmp_path / 'bench.json')
+    proc = run_tool([
+        'tools/analysis/benchmark_train_step.py', '--iters', '2', '--warmup',
+        '1', '--batch', '1', '--out-json', out_json
+    ])
+    log = proc.stdout[-4000:] + proc.stderr[-4000:]
+    # 1 = a target missed (timings on a shared CPU); anything else is a bug
+    assert proc.returncode in (0, 1), log
+    assert 'Traceback' not in proc.stderr, log
+    assert re.search(r'time\(b\)/time\(a\) = \d+\.\d+ +target <= 1\.05 +'
+                     r'(PASS|FAIL)', proc.stdout), log
+    assert re.search(r'time\(c\)/time\(b\) = \d+\.\d+ +target <= 1\.15 +'
+                     r'(PASS|FAIL)', proc.stdout), log
+    assert '1 labeled + mu*B=2 unlabeled clips x 2 views = 5 clips' in \
+        proc.stdout, log
+    with open(out_json) as f:
+        result = json.load(f)
+    assert result['clips_per_iter'] == 5
+    variants = result['variants']
+    assert set(variants) == {'a', 'b', 'c'}
+    for key in 'abc':
+        assert len(variants[key]['ms_all']) == 2
+        assert variants[key]['memory_bytes'] > 0, variants[key]['memory']
+    # same primary; CMPL adds the auxiliary
+    assert variants['a']['params'] == variants['b']['params'] < \
+        variants['c']['params']
+    assert (proc.returncode == 0) == all(result['passed'].values())

@@ -1,0 +1,698 @@
+"""Time one training iteration of Recognizer3D, FixMatch and CMPL.
+
+For the same primary backbone and the same batch, measures the median time
+of a training iteration (``model.train_step``: data preprocessor, forward,
+backward, gradient clipping and optimizer step, as MMEngine's loop runs it)
+after warm-up iterations, and the peak memory, of
+
+(a) mmaction2's plain ``Recognizer3D``: ``model.primary`` of
+    ``--config-primary`` with its ``ActionDataPreprocessor``, trained with
+    its own ``train_step`` on as many clips as FixMatch processes,
+    ``B + 2*mu*B`` labeled clips (the issue's "same number of clips": the
+    extra cost of (b) over (a) is then FixMatch's own overhead, not more
+    data);
+(b) ``--config-primary``'s semi-supervised model (FixMatch for the default
+    config) on ``B`` labeled clips + ``mu*B`` unlabeled clips in a weak and
+    a strong view, through ``MultiViewDataPreprocessor``;
+(c) ``--config-cmpl``'s model (CMPL) on the same batch as (b).
+
+Every model is built from its config (same seed, so the primaries start
+equal), with the config's ``optim_wrapper`` (SGD + gradient clipping for the
+configs here) at learning rate 0: the optimizer step costs the same, but
+the weights stay as initialised. Training on the same batch over and over
+otherwise memorises it within a few iterations, the loss reaches 0 and the
+backward pass fills with denormal numbers, which x86 CPUs process many
+times slower (seen here: 2.5 s -> 10 s per R3D-50 iteration), so later
+iterations would measure the numbers, not the model. The semi-supervised threshold is set to 0 and the warm-up to
+0, so the unsupervised branch always runs. Inputs are synthetic uint8 clips
+of the config's shape (``SampleFrames.clip_len`` x the last fixed
+``Resize`` of the training pipeline, or ``--clip-len`` / ``--clip-size``),
+created once and fed through each model's data preprocessor every
+iteration: no video decoding is timed.
+
+The variants are measured interleaved, one iteration each in turn (the
+order rotating: a b c, b c a, c a b, ...), so that background load drifts
+over all of them alike; a ratio is the median over rounds of the ratio of
+the two iterations of that round.
+
+Memory, measured in a separate process per variant (so that the variants do
+not share an allocator or a high-water mark), running ``--memory-iters``
+iterations after building the model:
+
+* CUDA: ``torch.cuda.max_memory_allocated()`` over those iterations: the
+  peak of tensors allocated by PyTorch (parameters, optimizer state,
+  inputs, activations, gradients), as in a training process of its own;
+* CPU: the peak resident set size (``VmHWM``, reset through
+  ``/proc/self/clear_refs``; ``resource.getrusage`` where that is not
+  available) minus the resident size just before the first iteration,
+  i.e. what the iterations add on top of the built model and the input
+  batch: activations, gradients, optimizer state and what the allocator
+  keeps. Parameters are listed separately. The process is forked, so it
+  skips the imports; the figure includes allocator slack and is coarser
+  than the CUDA one.
+
+On a CPU shared with other work, measure with ``--threads 1``: with
+several threads, background load turns some iterations into multi-second
+outliers (a warning is printed when one variant's iterations differ by more
+than 1.5x).
+
+Targets (from the issue): time(b)/time(a) <= 1.05 and time(c)/time(b) <=
+1.15 (the latter stated for the default 1/4-width auxiliary of the R3D-50
+configs). The exit status is 1 when a target is missed.
+
+Examples::
+
+    # demo configs on the CPU (R3D-18 at 1/4 width, 8x56x56, B=4, mu=2)
+    python tools/analysis/benchmark_train_step.py
+
+    # R3D-50 UCF-101 configs, 8x112x112, B=2 (mu from the config: 1)
+    python tools/analysis/benchmark_train_step.py \\
+        --config-primary configs/fixmatch_r3d50_ucf101.py \\
+        --config-cmpl configs/cmpl_r3d50_ucf101.py \\
+        --clip-size 112 --batch 2 --device cuda --amp
+
+    # where the time goes
+    python tools/analysis/benchmark_train_step.py --profile
+"""
+import argparse
+import copy
+import gc
+import json
+import logging
+import multiprocessing as mp
+import os
+import os.path as osp
+import resource
+import statistics
+import sys
+import time
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO_ROOT)
+
+import torch  # noqa: E402
+
+import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
+from mmengine.config import Config  # noqa: E402
+from mmengine.logging import MessageHub  # noqa: E402
+from mmengine.optim import build_optim_wrapper  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+from mmaction.registry import MODELS  # noqa: E402
+from mmaction.structures import ActionDataSample  # noqa: E402
+
+VARIANTS = ('a', 'b', 'c')
+TARGET_BA = 1.05
+TARGET_CB = 1.15
+DEFAULT_PRIMARY = osp.join(REPO_ROOT, 'configs',
+                           'fixmatch_r3d18q_synthetic.py')
+DEFAULT_CMPL = osp.join(REPO_ROOT, 'configs', 'cmpl_r3d18q_synthetic.py')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='ms per training iteration and peak memory of '
+        'Recognizer3D vs FixMatch vs CMPL on the same clips.')
+    parser.add_argument(
+        '--config-primary', '--config-fixmatch', default=DEFAULT_PRIMARY,
+        help='config of (b); its model.primary is (a) (default: '
+        'configs/fixmatch_r3d18q_synthetic.py)')
+    parser.add_argument(
+        '--config-cmpl', default=DEFAULT_CMPL,
+        help='config of (c) (default: configs/cmpl_r3d18q_synthetic.py)')
+    parser.add_argument(
+        '--batch', type=int,
+        help='labeled clips B (default: the config\'s '
+        'train_dataloader.sampler.labeled_batch_size)')
+    parser.add_argument(
+        '--mu', type=int,
+        help='unlabeled clips per labeled clip (default: the config\'s '
+        'train_dataloader.sampler.mu)')
+    parser.add_argument(
+        '--clip-len', type=int,
+        help='frames per clip (default: SampleFrames.clip_len)')
+    parser.add_argument(
+        '--clip-size', type=int,
+        help='frame height = width (default: the last fixed Resize of the '
+        'training pipeline)')
+    parser.add_argument(
+        '--device', choices=('cpu', 'cuda'),
+        default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='AmpOptimWrapper (float16 autocast), CUDA only')
+    parser.add_argument(
+        '--iters', type=int, default=10,
+        help='timed iterations per variant (default: 10)')
+    parser.add_argument(
+        '--warmup', type=int, default=3,
+        help='untimed iterations per variant first (default: 3)')
+    parser.add_argument(
+        '--memory-iters', type=int, default=2,
+        help='iterations of each memory process; 0 skips the memory '
+        'measurement (default: 2)')
+    parser.add_argument(
+        '--threads', type=int,
+        help='torch.set_num_threads (default: torch\'s default)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--cudnn-benchmark', action='store_true',
+        help='torch.backends.cudnn.benchmark = True')
+    parser.add_argument(
+        '--profile', action='store_true',
+        help='after the timing, profile a few iterations of each variant '
+        '(torch.profiler) and print the operators and modules that take the '
+        'time')
+    parser.add_argument(
+        '--profile-iters', type=int, default=3,
+        help='iterations per variant profiled (default: 3)')
+    parser.add_argument('--out-json', help='also write the figures here')
+    args = parser.parse_args(argv)
+    if args.amp and args.device != 'cuda':
+        parser.error('--amp needs --device cuda (MMEngine\'s '
+                     'AmpOptimWrapper does not run on the CPU)')
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        parser.error('--device cuda: no CUDA device')
+    if args.iters < 1 or args.warmup < 0 or args.memory_iters < 0:
+        parser.error('--iters >= 1, --warmup >= 0, --memory-iters >= 0')
+    return args
+
+
+# ---------------------------------------------------------------------- #
+# configs -> models, optimizers, batches
+# ---------------------------------------------------------------------- #
+def clip_shape(cfg, args):
+    """(C, T, H, W) of a training clip of ``cfg`` (or of the flags)."""
+    clip_len, size = None, None
+    for step in cfg.train_dataloader.dataset.labeled.pipeline:
+        if step['type'] == 'SampleFrames':
+            clip_len = step['clip_len']
+        elif step['type'] == 'Resize':
+            scale = step['scale']
+            if isinstance(scale, (tuple, list)) and min(scale) > 0:
+                size = (scale[1], scale[0])  # mmcv scale is (w, h)
+    if args.clip_len is not None:
+        clip_len = args.clip_len
+    if args.clip_size is not None:
+        size = (args.clip_size, args.clip_size)
+    if clip_len is None or size is None:
+        raise SystemExit('cannot read the clip shape from the config: give '
+                         '--clip-len and --clip-size')
+    return 3, int(clip_len), int(size[0]), int(size[1])
+
+
+def semi_model_cfg(cfg):
+    model = copy.deepcopy(cfg.model)
+    semi = dict(model.get('semi_train_cfg') or {})
+    semi.update(threshold=0.0, warmup_iters=0)
+    model['semi_train_cfg'] = semi
+    return model
+
+
+def plain_model_cfg(cfg):
+    """``model.primary`` as a stand-alone ``Recognizer3D``."""
+    model = copy.deepcopy(cfg.model.primary)
+    pre = cfg.model.get('data_preprocessor')
+    if pre is not None and pre.get('type') == 'MultiViewDataPreprocessor':
+        pre = pre['data_preprocessor']
+    model['data_preprocessor'] = copy.deepcopy(pre)
+    return model
+
+
+def setup(args):
+    """Everything the measurements need, as plain picklable data."""
+    cfg_b = Config.fromfile(args.config_primary)
+    cfg_c = Config.fromfile(args.config_cmpl)
+    sampler = cfg_b.train_dataloader.get('sampler', {})
+    B = args.batch or sampler.get('labeled_batch_size')
+    mu = args.mu if args.mu is not None else sampler.get('mu')
+    if not B or not mu:
+        raise SystemExit('give --batch and --mu (the config has no '
+                         'labeled_batch_size / mu > 0)')
+    shape = clip_shape(cfg_b, args)
+    primary_b = cfg_b.model.primary.to_dict()
+    primary_c = cfg_c.model.primary.to_dict()
+    notes = []
+    if primary_b != primary_c:
+        notes.append('warning: model.primary differs between the two '
+                     'configs; (c) is not the same primary as (a) and (b)')
+    for name, cfg in (('b', cfg_b), ('c', cfg_c)):
+        if 'semi_train_cfg' not in cfg.model:
+            notes.append(f'warning: ({name}) has no semi_train_cfg')
+    return dict(
+        B=B,
+        mu=mu,
+        shape=shape,
+        num_classes=primary_b['cls_head']['num_classes'],
+        models=dict(
+            a=to_plain(plain_model_cfg(cfg_b)),
+            b=to_plain(semi_model_cfg(cfg_b)),
+            c=to_plain(semi_model_cfg(cfg_c))),
+        optim=dict(
+            a=cfg_b.optim_wrapper.to_dict(),
+            b=cfg_b.optim_wrapper.to_dict(),
+            c=cfg_c.optim_wrapper.to_dict()),
+        labels=dict(
+            a='(a) Recognizer3D (primary alone)',
+            b=f'(b) {cfg_b.model.type}',
+            c=f'(c) {cfg_c.model.type}'),
+        notes=notes)
+
+
+def to_plain(obj):
+    return obj.to_dict() if hasattr(obj, 'to_dict') else obj
+
+
+def build(spec, key, args):
+    """Model and optimizer wrapper of variant ``key`` on the device."""
+    torch.manual_seed(args.seed)
+    model = MODELS.build(copy.deepcopy(to_plain(spec['models'][key])))
+    if hasattr(model, 'init_weights'):  # as the Runner does; quietly
+        logging.disable(logging.INFO)
+        try:
+            model.init_weights()
+        finally:
+            logging.disable(logging.NOTSET)
+    model = model.to(args.device)
+    model.train()
+    optim = copy.deepcopy(to_plain(spec['optim'][key]))
+    # learning rate 0: the weights stay as initialised, so every iteration
+    # computes the same thing (see the module doc: denormals)
+    optim.setdefault('optimizer', {})['lr'] = 0.
+    if args.amp:
+        optim['type'] = 'AmpOptimWrapper'
+        optim.setdefault('loss_scale', 'dynamic')
+    return model, build_optim_wrapper(model, optim)
+
+
+def make_batches(spec, seed):
+    """The uint8 batch of (a) and the view-grouped batch of (b) / (c).
+
+    Both hold the same ``B + 2*mu*B`` clips: (a) takes the B labeled clips,
+    then the mu*B weak and the mu*B strong clips as labeled clips.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    B, mu, shape = spec['B'], spec['mu'], spec['shape']
+    n_unl = mu * B
+
+    def clips(n):
+        return [
+            torch.randint(0, 256, (1, ) + tuple(shape), generator=gen,
+                          dtype=torch.uint8) for _ in range(n)
+        ]
+
+    def labelled(n):
+        labels = torch.randint(0, spec['num_classes'], (n, ), generator=gen)
+        return [ActionDataSample().set_gt_label(int(x)) for x in labels]
+
+    sup, weak, strong = clips(B), clips(n_unl), clips(n_unl)
+    batch_a = dict(
+        inputs=sup + weak + strong, data_samples=labelled(B + 2 * n_unl))
+    # the dataloader's layout: one entry per sample, None where a sample
+    # has no such view (labeled samples first, then unlabeled ones)
+    none_l, none_u = [None] * B, [None] * n_unl
+    unl_samples = [ActionDataSample() for _ in range(n_unl)]
+    batch_semi = dict(
+        inputs=dict(sup=sup + none_u, weak=none_l + weak,
+                    strong=none_l + strong),
+        data_samples=dict(
+            sup=labelled(B) + none_u,
+            weak=none_l + unl_samples,
+            strong=none_l + [ActionDataSample() for _ in range(n_unl)]),
+        monitor_only_gt_label=[-1] * (B + n_unl))
+    return dict(a=batch_a, b=batch_semi, c=batch_semi)
+
+
+def fresh(batch):
+    """A shallow copy: preprocessors replace the dict entries."""
+    out = {}
+    for key, value in batch.items():
+        out[key] = dict(value) if isinstance(value, dict) else list(value)
+    return out
+
+
+def sync(device):
+    if device == 'cuda':
+        torch.cuda.synchronize()
+
+
+def train_iter(model, optim_wrapper, batch, device):
+    """One ``train_step``; returns its wall time in seconds."""
+    data = fresh(batch)
+    sync(device)
+    start = time.perf_counter()
+    model.train_step(data, optim_wrapper=optim_wrapper)
+    sync(device)
+    return time.perf_counter() - start
+
+
+def count_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+# ---------------------------------------------------------------------- #
+# memory, one process per variant
+# ---------------------------------------------------------------------- #
+def _proc_status(field):
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _reset_hwm():
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        return True
+    except OSError:
+        return False
+
+
+def memory_worker(spec, key, args, conn):
+    try:
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        init_default_scope('mmaction')
+        MessageHub.get_instance('benchmark_train_step')
+        model, optim_wrapper = build(spec, key, args)
+        batch = make_batches(spec, args.seed)[key]
+        gc.collect()
+        result = dict(params=count_params(model))
+        if args.device == 'cuda':
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            before = torch.cuda.memory_allocated()
+            for _ in range(args.memory_iters):
+                train_iter(model, optim_wrapper, batch, args.device)
+            result.update(
+                peak=torch.cuda.max_memory_allocated(),
+                before=before,
+                what='torch.cuda.max_memory_allocated')
+        else:
+            before = _proc_status('VmRSS')
+            exact = _reset_hwm() and before is not None
+            for _ in range(args.memory_iters):
+                train_iter(model, optim_wrapper, batch, args.device)
+            if exact:
+                peak = _proc_status('VmHWM')
+            else:  # ru_maxrss: KiB on Linux
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * \
+                    1024
+                before = before or 0
+            result.update(
+                peak=peak,
+                before=before,
+                what='VmHWM' if exact else 'ru_maxrss')
+        conn.send(result)
+    except BaseException as e:  # noqa: BLE001  (reported by the parent)
+        conn.send(dict(error=f'{type(e).__name__}: {e}'))
+    finally:
+        conn.close()
+
+
+def measure_memory(spec, args):
+    """Peak memory per variant, each in a process of its own."""
+    # fork on the CPU (no re-import; called before this process runs any
+    # parallel torch op); spawn for CUDA, which cannot be forked
+    method = 'fork' if args.device == 'cpu' and \
+        'fork' in mp.get_all_start_methods() else 'spawn'
+    ctx = mp.get_context(method)
+    out = {}
+    for key in VARIANTS:
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=memory_worker, args=(spec, key, args, child))
+        proc.start()
+        child.close()
+        try:
+            out[key] = parent.recv()
+        except EOFError:
+            out[key] = dict(error='the memory process died')
+        proc.join()
+        if proc.exitcode not in (0, None) and 'error' not in out[key]:
+            out[key]['error'] = f'exit status {proc.exitcode}'
+    return out
+
+
+# ---------------------------------------------------------------------- #
+# profiling
+# ---------------------------------------------------------------------- #
+class ModuleTimer:
+    """Forward time per named top-level network, with profiler ranges."""
+
+    def __init__(self, model):
+        self.handles = []
+        nets = dict(model.named_children())
+        for name, net in nets.items():
+            if name in ('data_preprocessor', 'unsup_loss'):
+                continue
+            for part in ('backbone', 'cls_head'):
+                sub = getattr(net, part, None)
+                if sub is not None:
+                    self._hook(f'{name}.{part}', sub)
+        if not self.handles:  # a plain recognizer: its own parts
+            for part in ('backbone', 'cls_head'):
+                sub = getattr(model, part, None)
+                if sub is not None:
+                    self._hook(f'primary.{part}', sub)
+
+    def _hook(self, name, module):
+        state = {}
+
+        def pre(mod, inp):
+            state['rf'] = torch.profiler.record_function(f'fwd::{name}')
+            state['rf'].__enter__()
+
+        def post(mod, inp, out):
+            state['rf'].__exit__(None, None, None)
+
+        self.handles.append(module.register_forward_pre_hook(pre))
+        self.handles.append(module.register_forward_hook(post))
+
+    def remove(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+def _self_time_attr(events, device):  # noqa: D401
+    """Name of the per-operator self time attribute (microseconds)."""
+    if device == 'cuda':
+        for name in ('self_device_time_total', 'self_cuda_time_total'):
+            if events and hasattr(events[0], name):
+                return name
+    return 'self_cpu_time_total'
+
+
+def profile_variants(models, batches, args, labels):
+    """torch.profiler over ``--profile-iters`` iterations of each variant.
+
+    The variants are profiled interleaved (one profiled iteration each in
+    turn), like the timing. Prints, per variant, the forward time of every
+    network (profiler ranges around each backbone / head) and the operators
+    by self time; then the operators whose time differs most between (b)
+    and (a) and between (c) and (b): where the extra time of FixMatch and
+    CMPL goes.
+    """
+    from torch.profiler import ProfilerActivity, profile
+    activities = [ProfilerActivity.CPU]
+    if args.device == 'cuda':
+        activities.append(ProfilerActivity.CUDA)
+    n = args.profile_iters
+    per_op = {key: {} for key in VARIANTS}
+    ranges = {key: {} for key in VARIANTS}
+    step_ms = {key: 0. for key in VARIANTS}
+    timers = {key: ModuleTimer(models[key][0]) for key in VARIANTS}
+    try:
+        for i in range(n):
+            for key in VARIANTS[i % 3:] + VARIANTS[:i % 3]:
+                with profile(activities=activities) as prof:
+                    step_ms[key] += 1e3 * train_iter(
+                        *models[key], batches[key], args.device) / n
+                events = prof.key_averages()
+                attr = _self_time_attr(events, args.device)
+                for e in events:
+                    if e.key.startswith('fwd::'):
+                        ranges[key][e.key[5:]] = ranges[key].get(
+                            e.key[5:], 0.) + e.cpu_time_total / 1e3 / n
+                    else:
+                        per_op[key][e.key] = per_op[key].get(e.key, 0.) + \
+                            getattr(e, attr) / 1e3 / n
+    finally:
+        for timer in timers.values():
+            timer.remove()
+    unit = 'device' if args.device == 'cuda' else 'CPU'
+    for key in VARIANTS:
+        print(f'\n=== profile of {labels[key]}: {n} iterations, '
+              f'{step_ms[key]:.1f} ms / iteration under the profiler ===')
+        for name, ms in sorted(ranges[key].items()):
+            print(f'  forward of {name:<24}{ms:8.1f} ms  '
+                  f'({100 * ms / step_ms[key]:5.1f}% of the iteration; '
+                  'backward not included)')
+        print(f'  operators by self {unit} time per iteration:')
+        for op, ms in sorted(per_op[key].items(), key=lambda kv: -kv[1])[:10]:
+            print(f'    {op:<46}{ms:8.2f} ms')
+    for new, old in (('b', 'a'), ('c', 'b')):
+        diff = {
+            op: per_op[new].get(op, 0.) - per_op[old].get(op, 0.)
+            for op in set(per_op[new]) | set(per_op[old])
+        }
+        print(f'\n=== ({new}) - ({old}): self {unit} time per iteration by '
+              f'operator, largest differences (sum {sum(diff.values()):+.1f}'
+              ' ms) ===')
+        for op, ms in sorted(diff.items(), key=lambda kv: -abs(kv[1]))[:12]:
+            print(f'  {op:<46}{ms:+9.2f} ms   ({per_op[old].get(op, 0.):8.2f}'
+                  f' -> {per_op[new].get(op, 0.):8.2f})')
+
+
+# ---------------------------------------------------------------------- #
+def mib(n):
+    return None if n is None else n / 2**20
+
+
+def fmt(value, spec='.1f', none='–'):
+    return none if value is None else format(value, spec)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.cudnn_benchmark:
+        torch.backends.cudnn.benchmark = True
+    init_default_scope('mmaction')
+    # semi_base.unsup_active reads the iteration from the message hub
+    MessageHub.get_instance('benchmark_train_step')
+    spec = setup(args)
+    B, mu, shape = spec['B'], spec['mu'], spec['shape']
+    n_clips = B + 2 * mu * B
+    print(f'device {args.device}'
+          f'{" (" + torch.cuda.get_device_name() + ")" if args.device == "cuda" else ""}'  # noqa: E501
+          f', torch {torch.__version__}, {torch.get_num_threads()} threads'
+          f'{", AMP" if args.amp else ""}')
+    print(f'configs: (a)+(b) {args.config_primary}; (c) {args.config_cmpl}')
+    print(f'batch: B={B} labeled + mu*B={mu * B} unlabeled clips x 2 views '
+          f'= {n_clips} clips of {"x".join(map(str, shape))} (CxTxHxW) per '
+          f'iteration for every variant; threshold 0 (unsupervised branch '
+          f'always on)')
+    for note in spec['notes']:
+        print(note)
+
+    memory = measure_memory(spec, args) if args.memory_iters else {}
+
+    models = {key: build(spec, key, args) for key in VARIANTS}
+    batches = make_batches(spec, args.seed)
+    for _ in range(args.warmup):
+        for key in VARIANTS:
+            train_iter(*models[key], batches[key], args.device)
+    times = {key: [] for key in VARIANTS}
+    for i in range(args.iters):
+        order = VARIANTS[i % 3:] + VARIANTS[:i % 3]
+        for key in order:
+            times[key].append(
+                train_iter(*models[key], batches[key], args.device))
+
+    med = {key: statistics.median(times[key]) for key in VARIANTS}
+    ratio_ba = statistics.median(
+        b / a for a, b in zip(times['a'], times['b']))
+    ratio_cb = statistics.median(
+        c / b for b, c in zip(times['b'], times['c']))
+
+    mem_what = next((m['what'] for m in memory.values() if 'what' in m),
+                    None)
+    if args.device == 'cuda':
+        mem_head = 'peak alloc MiB'
+    else:
+        mem_head = 'peak RSS +MiB'
+    print(f'\n{"variant":<36}{"params M":>9}{"ms/iter":>10}{"min":>9}'
+          f'{"max":>9}{mem_head:>16}')
+    rows = {}
+    for key in VARIANTS:
+        ms = [1e3 * t for t in times[key]]
+        mem = memory.get(key, {})
+        if 'error' in mem:
+            mem_value, mem_text = None, 'error'
+        elif mem:
+            mem_value = mem['peak'] if args.device == 'cuda' else \
+                mem['peak'] - mem['before']
+            mem_text = fmt(mib(mem_value))
+        else:
+            mem_value, mem_text = None, '–'
+        params = count_params(models[key][0])
+        rows[key] = dict(
+            label=spec['labels'][key],
+            params=params,
+            ms_median=1e3 * med[key],
+            ms_all=ms,
+            memory_bytes=mem_value,
+            memory=mem)
+        print(f'{spec["labels"][key]:<36}{params / 1e6:>9.3f}'
+              f'{1e3 * med[key]:>10.1f}{min(ms):>9.1f}{max(ms):>9.1f}'
+              f'{mem_text:>16}')
+    for key, mem in memory.items():
+        if 'error' in mem:
+            print(f'memory of ({key}) failed: {mem["error"]}')
+    if mem_what:
+        what = ('peak of torch.cuda.max_memory_allocated over '
+                f'{args.memory_iters} iterations, own process'
+                if args.device == 'cuda' else
+                f'peak resident set ({mem_what}) over {args.memory_iters} '
+                'iterations minus the resident set before them, own '
+                'process')
+        print(f'memory: {what}')
+
+    ok_ba, ok_cb = ratio_ba <= TARGET_BA, ratio_cb <= TARGET_CB
+    print(f'\ntime(b)/time(a) = {ratio_ba:.3f}   target <= {TARGET_BA}   '
+          f'{"PASS" if ok_ba else "FAIL"}')
+    print(f'time(c)/time(b) = {ratio_cb:.3f}   target <= {TARGET_CB}   '
+          f'{"PASS" if ok_cb else "FAIL"}')
+    print(f'(median over {args.iters} interleaved rounds of the per-round '
+          f'ratio; after {args.warmup} warm-up iterations per variant)')
+    spread = max(max(times[k]) / min(times[k]) for k in VARIANTS)
+    if spread > 1.5:
+        print(f'warning: the iterations of one variant differ by up to '
+              f'{spread:.1f}x (background load?): the ratios are unreliable; '
+              'on a shared CPU use --threads 1 and more --iters')
+    mem_ratio = {}
+    if all(rows[k]['memory_bytes'] for k in VARIANTS):
+        mem_ratio = dict(
+            b_over_a=rows['b']['memory_bytes'] / rows['a']['memory_bytes'],
+            c_over_b=rows['c']['memory_bytes'] / rows['b']['memory_bytes'])
+        print(f'memory(b)/memory(a) = {mem_ratio["b_over_a"]:.3f}   '
+              f'memory(c)/memory(b) = {mem_ratio["c_over_b"]:.3f}   '
+              '(no target)')
+
+    if args.profile:
+        profile_variants(models, batches, args, spec['labels'])
+
+    if args.out_json:
+        with open(args.out_json, 'w') as f:
+            json.dump(
+                dict(
+                    device=args.device,
+                    amp=args.amp,
+                    threads=torch.get_num_threads(),
+                    config_primary=args.config_primary,
+                    config_cmpl=args.config_cmpl,
+                    B=B,
+                    mu=mu,
+                    clip_shape=list(shape),
+                    clips_per_iter=n_clips,
+                    iters=args.iters,
+                    warmup=args.warmup,
+                    variants=rows,
+                    ratio_b_over_a=ratio_ba,
+                    ratio_c_over_b=ratio_cb,
+                    memory_ratios=mem_ratio,
+                    targets=dict(b_over_a=TARGET_BA, c_over_b=TARGET_CB),
+                    passed=dict(b_over_a=ok_ba, c_over_b=ok_cb)),
+                f,
+                indent=1)
+    return 0 if ok_ba and ok_cb else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

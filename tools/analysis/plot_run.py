@@ -1,0 +1,72 @@
+"""Plot the curves of one training run.
+
+Reads ``WORK_DIR/<timestamp>/vis_data/scalars.json`` (all segments of a
+resumed run) and ``WORK_DIR/pseudo_label_stats.jsonl`` and writes
+
+* ``val_accuracy.png``: validation top-1 and mean-class accuracy vs
+  iteration;
+* ``train_losses.png``: every training loss (``loss``, ``sup_*loss_cls``,
+  ``unsup_*loss_cls``) vs iteration;
+* ``pseudo_labels.png`` (runs that make pseudo-labels): mask ratio and
+  pseudo-label precision per network, and for CMPL the agreement rate of
+  the two networks' weak-view predictions.
+
+Example::
+
+    python tools/analysis/plot_run.py work_dirs/demo_cmpl [--out DIR]
+
+The reading and plotting code is shared with ``compare_algorithms.py``
+(``tools/analysis/run_logs.py``).
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+import run_logs  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Plot validation accuracy, training losses and '
+        'pseudo-label statistics of one training run.')
+    parser.add_argument('work_dir', help='work dir of the run')
+    parser.add_argument(
+        '--out', help='output folder (default: WORK_DIR/plots)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        run = run_logs.load_run(args.work_dir)
+    except FileNotFoundError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    if not (run.train or run.val or run.pseudo):
+        print(f'error: no logs under {args.work_dir} (expected '
+              '<timestamp>/vis_data/scalars.json or '
+              f'{run_logs.PSEUDO_FILE})', file=sys.stderr)
+        return 2
+    out_dir = args.out or osp.join(args.work_dir, 'plots')
+    written = run_logs.plot_single_run(run, out_dir)
+    final = run.final_val()
+    if final:
+        print(f'last validation at iteration {final["iter"]}: ' + ', '.join(
+            f'{k} {v:.4f}' for k, v in final.items()
+            if k.startswith('acc/')) +
+              f' (iteration from: {run.val_iter_source})')
+    else:
+        print('no validation results in the logs')
+    if 'pseudo_labels' not in written:
+        print('no pseudo-label statistics (supervised run, or '
+              'PseudoLabelStatsHook not configured): pseudo_labels.png '
+              'not written')
+    for name, path in written.items():
+        print(f'wrote {path}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
