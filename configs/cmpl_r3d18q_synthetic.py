@@ -9,4 +9,4 @@ _base_ = [
 
 model = dict(type='CMPLRecognizer', auxiliary={{_base_.auxiliary}})
 default_hooks = dict(
-    logger=dict(interval=50), checkpoint=dict(interval=200))
+    logger=dict(interval=50), checkpoint=dict(interval=300))

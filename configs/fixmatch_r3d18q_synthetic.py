@@ -8,4 +8,4 @@ _base_ = [
 
 model = dict(type='FixMatchRecognizer')
 default_hooks = dict(
-    logger=dict(interval=50), checkpoint=dict(interval=200))
+    logger=dict(interval=50), checkpoint=dict(interval=300))

@@ -7,6 +7,6 @@ _base_ = [
 
 model = dict(type='SupervisedRecognizer')
 train_dataloader = dict(
-    batch_size=4, sampler=dict(mu=0), dataset=dict(unlabeled=None))
+    batch_size=8, sampler=dict(mu=0), dataset=dict(unlabeled=None))
 default_hooks = dict(
-    logger=dict(interval=50), checkpoint=dict(interval=200))
+    logger=dict(interval=50), checkpoint=dict(interval=300))

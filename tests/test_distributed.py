@@ -21,7 +21,7 @@ def test_two_process_cpu_training(tiny_dataset, tmp_path):
         ['bash', 'tools/dist_train.sh', 'configs/cmpl_r3d18q_synthetic.py',
          '2', '--work-dir', work_dir] + cfg_options(
              tiny_dataset, 2, **{'train_dataloader.sampler.labeled_batch_size':
-                                 2, 'train_dataloader.batch_size': 6}),
+                                 2, 'train_dataloader.batch_size': 4}),
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

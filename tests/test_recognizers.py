@@ -24,7 +24,7 @@ NUM_CLASSES = 8
 def build(algorithm, **semi_train_cfg):
     cfg = Config.fromfile(
         osp.join(REPO_ROOT, f'configs/{algorithm}_r3d18q_synthetic.py'))
-    cfg.model.semi_train_cfg.update(semi_train_cfg)
+    cfg.model.semi_train_cfg.update(dict(warmup_iters=0), **semi_train_cfg)
     torch.manual_seed(0)
     return MODELS.build(cfg.model), cfg
 

@@ -22,6 +22,7 @@ FAST = {
     'default_hooks.logger.interval': 1,
     'custom_hooks.0.interval': 1,
     'model.semi_train_cfg.threshold': 0.0,
+    'model.semi_train_cfg.warmup_iters': 0,
 }
 
 

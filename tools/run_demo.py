@@ -25,13 +25,13 @@ CONFIGS = dict(
     supervised='configs/supervised_r3d18q_synthetic.py')
 
 
-def prepare_demo_data(data_root: str, labeled_per_class: int = 4,
+def prepare_demo_data(data_root: str, labeled_per_class: int = 8,
                       seed: int = 0) -> None:
     """Generate videos and the labeled/unlabeled split unless present.
 
     Args:
         data_root (str): Output folder of the generated dataset.
-        labeled_per_class (int): Labeled videos per class. Defaults to 4.
+        labeled_per_class (int): Labeled videos per class. Defaults to 8.
         seed (int): Seed of the videos and of the split. Defaults to 0.
     """
     if not osp.exists(osp.join(data_root, 'val.txt')):

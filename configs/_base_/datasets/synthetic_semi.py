@@ -6,8 +6,8 @@ labeled_ann_file = 'data/synthetic/semi/labeled.txt'
 unlabeled_ann_file = 'data/synthetic/semi/unlabeled.txt'
 val_ann_file = 'data/synthetic/val.txt'
 num_classes = 8
-labeled_batch_size = 4
-mu = 2
+labeled_batch_size = 8
+mu = 1
 
 views = ['sup', 'weak', 'strong']
 decode_and_geometry = [
