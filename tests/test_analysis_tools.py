@@ -244,7 +244,7 @@ def test_benchmark_train_step(tmp_path):
         proc.stdout, log
     with open(out_json) as f:
         result = json.load(f)
-    assert result['clips_per_iter'] == 5
+    assert result['clips_per_iter'] == 3  # 1 + 2 * mu * 1 with mu = 1
     variants = result['variants']
     assert set(variants) == {'a', 'b', 'c'}
     for key in 'abc':

@@ -79,13 +79,19 @@ def test_bad_batch_size_or_ratio(tiny_dataset, options, key):
 
 
 def test_dataloader_batch_size_must_match_the_sampler(tiny_dataset):
-    cfg = load('fixmatch', tiny_dataset, **{'train_dataloader.batch_size': 8})
+    cfg = load(
+        'fixmatch', tiny_dataset, **{
+            'train_dataloader.batch_size': 10,
+            'train_dataloader.sampler.labeled_batch_size': 4,
+            'train_dataloader.sampler.mu': 2
+        })
     message = problems(cfg)
-    assert 'train_dataloader.batch_size=8 must equal' in message
+    assert 'train_dataloader.batch_size=10 must equal' in message
     assert '4 * (1 + 2) = 12' in message
     cfg = load(
         'fixmatch', tiny_dataset, **{
             'train_dataloader.sampler.labeled_batch_size': 2,
+            'train_dataloader.sampler.mu': 2,
             'train_dataloader.batch_size': 6
         })
     check_config(cfg)
