@@ -88,9 +88,16 @@ def test_writes_plain_files(exported):
     assert cfg.custom_imports == dict(
         imports=['cmpl_mm'], allow_failed_imports=False)
     assert cfg.test_pipeline[0]['type'] == 'DecordInit'
-    for key in ('test_dataloader', 'val_dataloader', 'test_evaluator',
-                'test_cfg'):
+    for key in ('test_evaluator', 'test_cfg'):
         assert cfg[key] == exported['cfg'][key]
+    for key in ('test_dataloader', 'val_dataloader'):
+        # every dataset type is mmaction2's own, the rest is copied
+        source = exported['cfg'][key]
+        assert source.dataset.type == 'RobustVideoDataset'
+        assert cfg[key].dataset.type == 'VideoDataset'
+        assert 'bad_video_policy' not in cfg[key].dataset
+        assert cfg[key].dataset.pipeline == source.dataset.pipeline
+        assert cfg[key].dataset.ann_file == source.dataset.ann_file
 
     # plain checkpoint: loads with safe (weights_only) loading as is
     ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=True)

@@ -99,6 +99,22 @@ def dataset_pipeline(dataloader):
     return None
 
 
+# cmpl_mm's bad-video-tolerant datasets and the mmaction2 classes they extend
+PLAIN_DATASETS = dict(
+    RobustVideoDataset='VideoDataset', RobustRawframeDataset='RawframeDataset')
+ROBUST_KEYS = ('bad_video_policy', 'min_frames')
+
+
+def plain_dataloader(dataloader):
+    """``dataloader`` with cmpl_mm's Robust* dataset swapped for mmaction2's."""
+    dataset = dataloader.get('dataset', {})
+    if dataset.get('type') in PLAIN_DATASETS:
+        dataset['type'] = PLAIN_DATASETS[dataset['type']]
+        for key in ROBUST_KEYS:
+            dataset.pop(key, None)
+    return dataloader
+
+
 def primary_config(cfg):
     """The exported plain mmaction2 config (as a dict)."""
     model_cfg = cfg.model
@@ -118,6 +134,8 @@ def primary_config(cfg):
     for key in COPIED_KEYS:
         if cfg.get(key, None) is not None:
             out[key] = copy.deepcopy(cfg[key])
+            if key.endswith('_dataloader'):
+                out[key] = plain_dataloader(out[key])
     if 'test_pipeline' not in out:
         pipeline = dataset_pipeline(cfg.get('test_dataloader', None)) or \
             dataset_pipeline(cfg.get('val_dataloader', None))
