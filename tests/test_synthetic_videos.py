@@ -118,6 +118,23 @@ def test_deterministic(dataset, tmp_path):
         assert np.abs(first.astype(int) - changed.astype(int)).mean() > 5
 
 
+def test_more_val_videos_leave_train_and_first_val_unchanged(dataset, tmp_path):
+    """A larger validation split only appends videos: the training videos
+    and the first validation videos stay identical (so enlarging the
+    held-out set never changes what a model trains on)."""
+    bigger = sv.generate_dataset(
+        str(tmp_path / 'bigger'), seed=0, **dict(SMALL, val_per_class=3))
+    with open(dataset['train_list']) as a, open(bigger['train_list']) as b:
+        assert a.read() == b.read()
+    val_rows = read_list(bigger['val_list'])
+    assert len(val_rows) == 3 * SMALL['num_classes']
+    for rel, _ in read_list(dataset['train_list']) + read_list(
+            dataset['val_list']):
+        assert np.array_equal(
+            decode(osp.join(dataset['out_dir'], rel)),
+            decode(osp.join(bigger['out_dir'], rel)))
+
+
 def test_video_shows_labelled_motion(dataset):
     """Decoded videos minus everything but the target move as labelled."""
     size, num_frames = SMALL['size'], SMALL['num_frames']

@@ -31,7 +31,7 @@ def parse_args(argv=None):
         '--videos-per-class', type=int, default=40,
         help='training videos per class')
     parser.add_argument(
-        '--val-per-class', type=int, default=10,
+        '--val-per-class', type=int, default=50,
         help='validation videos per class')
     parser.add_argument(
         '--num-frames', type=int, default=16, help='frames per video')
