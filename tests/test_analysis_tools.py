@@ -254,3 +254,74 @@ def test_benchmark_train_step(tmp_path):
     assert variants['a']['params'] == variants['b']['params'] < \
         variants['c']['params']
     assert (proc.returncode == 0) == all(result['passed'].values())
+
+
+def test_synthetic_factor_metric():
+    """Shape / motion accuracy split a top-1 error into its two causes."""
+    import torch
+
+    from cmpl_mm.evaluation import SyntheticFactorAccMetric
+
+    # 8 classes: label = 4 * shape + motion, shapes (square, cross),
+    # motions (right, left, up, down)
+    metric = SyntheticFactorAccMetric(num_classes=8)
+    cases = [
+        (0, 0),  # right
+        (0, 4),  # right motion, wrong shape
+        (1, 0),  # right shape, left instead of right: same axis
+        (2, 7),  # up -> cross down: shape and direction wrong, axis right
+        (3, 0),  # down -> right: only the shape right
+    ]
+    samples = []
+    for truth, pred in cases:
+        score = torch.zeros(8)
+        score[pred] = 1.0
+        samples.append(dict(pred_score=score, gt_label=torch.tensor(truth)))
+    metric.process(None, samples)
+    out = metric.evaluate(len(cases))
+    assert out['factor/top1'] == pytest.approx(1 / 5)
+    assert out['factor/shape_acc'] == pytest.approx(3 / 5)
+    assert out['factor/motion_acc'] == pytest.approx(2 / 5)
+    assert out['factor/motion_axis_acc'] == pytest.approx(4 / 5)
+    confusion = out['factor/confusion']
+    assert confusion[0][4] == 1 and confusion[2][7] == 1
+    assert sum(map(sum, confusion)) == 5
+
+    wrong = SyntheticFactorAccMetric(num_classes=4)
+    with pytest.raises(ValueError, match='num_classes=4.*8 classes'):
+        wrong.process(None, samples[:1])
+
+
+def test_factor_accuracy_tool(comparison, tmp_path):
+    """Evaluates each run's last checkpoint; top-1 matches the run's own
+    last validation; runs without a checkpoint are reported."""
+    factor = load_tool('factor_accuracy')
+    runs = [
+        osp.join(comparison['out'], name, f'seed{seed}')
+        for name in ('supervised_r3d18q_synthetic', 'cmpl_r3d18q_synthetic')
+        for seed in (0, 1)
+    ]
+    out = tmp_path / 'factor.json'
+    missing = str(tmp_path / 'no_run')
+    assert factor.main(runs + [missing, '--out', str(out)]) == 0
+    with open(out) as f:
+        result = json.load(f)
+    with open(osp.join(comparison['out'], 'results.json')) as f:
+        compared = {(r['name'], r['seed']): r
+                    for r in json.load(f)['runs']}
+    assert len(result['runs']) == 4
+    for row in result['runs']:
+        name = osp.basename(osp.dirname(row['work_dir']))
+        seed = int(osp.basename(row['work_dir'])[len('seed'):])
+        assert row['config'] == name
+        last_val = compared[(name, seed)]['val'][-1]
+        assert row['top1'] == pytest.approx(last_val['acc/top1'])
+        assert row['top1'] <= min(row['shape_acc'], row['motion_acc'])
+    assert set(result['summary']) == {
+        'supervised_r3d18q_synthetic', 'cmpl_r3d18q_synthetic'
+    }
+    assert result['summary']['cmpl_r3d18q_synthetic']['top1']['std'] \
+        is not None
+    assert result['skipped'] == [
+        dict(work_dir=missing, reason='no dumped config')
+    ]

@@ -1,0 +1,139 @@
+"""Shape and motion accuracy of trained runs on the generated demo data.
+
+Each demo class is a (shape, motion) pair, so top-1 alone hides which cue
+a model learned. For every work dir given, this evaluates the run's last
+checkpoint on its validation set with ``SyntheticFactorAccMetric`` and
+prints one row per run plus, per config, the mean ± std over its runs::
+
+    python tools/analysis/factor_accuracy.py work_dirs/compare_demo400/*/seed* \
+        [--out factor_accuracy.json]
+
+A work dir needs the config the run dumped (as ``tools/train.py`` writes
+it) and ``last_checkpoint``. Runs whose folder lacks either are reported
+and skipped.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+import run_logs  # noqa: E402
+
+FACTORS = ('top1', 'shape_acc', 'motion_acc', 'motion_axis_acc')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Evaluate the last checkpoint of runs on the demo data '
+        'and report shape and motion accuracy.')
+    parser.add_argument('work_dirs', nargs='+', help='run work dirs')
+    parser.add_argument('--out', help='also write the results as JSON here')
+    return parser.parse_args(argv)
+
+
+def last_checkpoint(work_dir):
+    """The checkpoint named in ``WORK_DIR/last_checkpoint``, if any."""
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        return None
+    with open(marker) as f:
+        path = f.read().strip()
+    if path and not osp.isabs(path) and not osp.exists(path):
+        path = osp.join(work_dir, osp.basename(path))
+    return path if path and osp.isfile(path) else None
+
+
+def evaluate(config_path, checkpoint):
+    """Factor metrics of ``checkpoint`` on the config's validation set."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import cmpl_mm  # noqa: F401  (registers the metric)
+
+    cfg = Config.fromfile(config_path)
+    model = cfg.model
+    primary = model.get('primary', model)
+    num_classes = primary['cls_head']['num_classes']
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.test_dataloader.num_workers = 0
+    cfg.test_dataloader.persistent_workers = False
+    cfg.test_evaluator = dict(
+        type='SyntheticFactorAccMetric', num_classes=num_classes)
+    cfg.test_cfg = dict(type='TestLoop')
+    cfg.load_from = checkpoint
+    cfg.resume = False
+    cfg.launcher = 'none'
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg.work_dir = tmp
+        cfg.custom_hooks = []
+        cfg.visualizer = dict(type='Visualizer', vis_backends=[])
+        runner = Runner.from_cfg(cfg)
+        metrics = runner.test()
+    return {k.split('/', 1)[-1]: v for k, v in metrics.items()}
+
+
+def run_name(work_dir):
+    """The name runs are grouped by: the folder above ``seedN`` folders
+    (``compare_algorithms.py``'s layout), else the work dir's own name."""
+    work_dir = osp.normpath(work_dir)
+    base = osp.basename(work_dir)
+    if re.fullmatch(r'seed\d+', base):
+        return osp.basename(osp.dirname(work_dir))
+    return base
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    rows, failures = [], []
+    for work_dir in args.work_dirs:
+        config_path = run_logs.find_config(work_dir)
+        checkpoint = last_checkpoint(work_dir)
+        if config_path is None or checkpoint is None:
+            failures.append((work_dir, 'no dumped config' if config_path is
+                             None else 'no last_checkpoint'))
+            continue
+        metrics = evaluate(config_path, checkpoint)
+        rows.append(
+            dict(
+                work_dir=work_dir,
+                config=run_name(work_dir),
+                checkpoint=checkpoint,
+                **metrics))
+
+    print('\n| run | top-1 | shape | motion | motion axis |')
+    print('|---|---|---|---|---|')
+    for row in rows:
+        print(f"| {row['work_dir']} | " +
+              ' | '.join(f'{100 * row[k]:.1f}' for k in FACTORS) + ' |')
+    groups = {}
+    for row in rows:
+        groups.setdefault(row['config'], []).append(row)
+    print('\n| config | runs | top-1 | shape | motion | motion axis |')
+    print('|---|---|---|---|---|---|')
+    summary = {}
+    for config, runs in groups.items():
+        cells, summary[config] = [], {}
+        for key in FACTORS:
+            mean, std = run_logs.mean_std([100 * r[key] for r in runs])
+            summary[config][key] = dict(mean=mean, std=std)
+            cells.append(f'{mean:.1f}' + ('' if std is None else
+                                          f' ± {std:.1f}'))
+        print(f'| {config} | {len(runs)} | ' + ' | '.join(cells) + ' |')
+    for work_dir, why in failures:
+        print(f'skipped {work_dir}: {why}', file=sys.stderr)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(dict(runs=rows, summary=summary,
+                           skipped=[dict(work_dir=w, reason=r)
+                                    for w, r in failures]), f, indent=1)
+    return 1 if failures and not rows else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
