@@ -6,6 +6,7 @@ Example::
     python tools/run_demo.py --algorithm fixmatch
 """
 import argparse
+import inspect
 import os.path as osp
 import sys
 import time
@@ -34,8 +35,20 @@ def prepare_demo_data(data_root: str, labeled_per_class: int = 8,
         labeled_per_class (int): Labeled videos per class. Defaults to 8.
         seed (int): Seed of the videos and of the split. Defaults to 0.
     """
-    if not osp.exists(osp.join(data_root, 'val.txt')):
+    val_list = osp.join(data_root, 'val.txt')
+    if not osp.exists(val_list):
         generate_dataset(data_root, seed=seed)
+    else:
+        with open(val_list) as f:
+            num_val = sum(1 for line in f if line.strip())
+        defaults = inspect.signature(generate_dataset).parameters
+        expected = (defaults['num_classes'].default *
+                    defaults['val_per_class'].default)
+        if num_val < expected:
+            print(f'note: {val_list} lists {num_val} videos; the generator '
+                  f'now writes {expected} by default (80 were too few to '
+                  f'compare algorithms). Delete {data_root} to regenerate '
+                  'it; the training videos stay the same.')
     if not osp.exists(osp.join(data_root, 'semi', 'unlabeled.txt')):
         build_semi_split(
             osp.join(data_root, 'train.txt'),
