@@ -8,6 +8,15 @@ from mmaction.registry import METRICS
 from ...utils.synthetic_videos import class_grid
 
 
+def _motion_axis(motion: str) -> str:
+    """``'horizontal'``, ``'vertical'`` or ``'rotation'``."""
+    if motion.endswith(('right', 'left')):
+        return 'horizontal'
+    if motion.endswith(('up', 'down')):
+        return 'vertical'
+    return 'rotation'
+
+
 @METRICS.register_module()
 class SyntheticFactorAccMetric(BaseMetric):
     """How often the predicted class has the right shape and the right
@@ -55,9 +64,7 @@ class SyntheticFactorAccMetric(BaseMetric):
         pred = np.array([p for _, p in results], dtype=np.int64)
         shapes = np.array([shape for shape, _ in self.grid])
         motions = np.array([motion for _, motion in self.grid])
-        axes = np.array([m.split('_')[0] + (
-            '_h' if m.endswith(('right', 'left')) else
-            '_v' if m.endswith(('up', 'down')) else '') for m in motions])
+        axes = np.array([_motion_axis(motion) for motion in motions])
         confusion = np.zeros((self.num_classes, self.num_classes), np.int64)
         np.add.at(confusion, (truth, pred), 1)
         return dict(
