@@ -12,7 +12,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
-from cmpl_mm.utils import setup_cpu_distributed  # noqa: E402
+from cmpl_mm.utils import (exit_cpu_distributed_run,  # noqa: E402
+                           setup_cpu_distributed, teardown_distributed)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -73,6 +74,8 @@ def main():
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.test()
+    teardown_distributed(wait=True)
+    exit_cpu_distributed_run()
 
 
 if __name__ == '__main__':

@@ -12,7 +12,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
-from cmpl_mm.utils import setup_cpu_distributed  # noqa: E402
+from cmpl_mm.utils import (exit_cpu_distributed_run,  # noqa: E402
+                           setup_cpu_distributed, teardown_distributed)
 from cmpl_mm.utils.config_check import ConfigError, check_config  # noqa: E402
 from cmpl_mm.utils.nonfinite import NonFiniteLossError  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
@@ -120,7 +121,10 @@ def main():
     except NonFiniteLossError as err:
         err.add_checkpoint_hint(cfg.work_dir)
         runner.logger.error(str(err))
+        teardown_distributed()
         raise
+    teardown_distributed(wait=True)
+    exit_cpu_distributed_run()
 
 
 if __name__ == '__main__':

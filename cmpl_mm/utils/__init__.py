@@ -1,4 +1,8 @@
 from .compat import apply_all as apply_compat
-from .dist_utils import setup_cpu_distributed
+from .dist_utils import (exit_cpu_distributed_run, setup_cpu_distributed,
+                         teardown_distributed)
 
-__all__ = ['apply_compat', 'setup_cpu_distributed']
+__all__ = [
+    'apply_compat', 'exit_cpu_distributed_run', 'setup_cpu_distributed',
+    'teardown_distributed'
+]
