@@ -12,8 +12,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
-from cmpl_mm.utils import (exit_cpu_distributed_run,  # noqa: E402
-                           setup_cpu_distributed, teardown_distributed)
+from cmpl_mm.utils import (finish_cpu_distributed_run,  # noqa: E402
+                           setup_cpu_distributed)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -71,11 +71,11 @@ def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    setup_cpu_distributed(cfg, args.launcher)
+    cpu_distributed = setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.test()
-    teardown_distributed(wait=True)
-    exit_cpu_distributed_run()
+    if cpu_distributed:
+        finish_cpu_distributed_run()
 
 
 if __name__ == '__main__':

@@ -12,8 +12,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
-from cmpl_mm.utils import (exit_cpu_distributed_run,  # noqa: E402
-                           setup_cpu_distributed, teardown_distributed)
+from cmpl_mm.utils import (finish_cpu_distributed_run,  # noqa: E402
+                           setup_cpu_distributed)
 from cmpl_mm.utils.config_check import ConfigError, check_config  # noqa: E402
 from cmpl_mm.utils.nonfinite import NonFiniteLossError  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
@@ -114,17 +114,16 @@ def main():
         check_config(cfg)
     except ConfigError as err:
         raise SystemExit(f'{args.config}: {err}') from None
-    setup_cpu_distributed(cfg, args.launcher)
+    cpu_distributed = setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()
     except NonFiniteLossError as err:
         err.add_checkpoint_hint(cfg.work_dir)
         runner.logger.error(str(err))
-        teardown_distributed()
         raise
-    teardown_distributed(wait=True)
-    exit_cpu_distributed_run()
+    if cpu_distributed:
+        finish_cpu_distributed_run()
 
 
 if __name__ == '__main__':

@@ -39,36 +39,20 @@ def setup_cpu_distributed(cfg, launcher: str) -> bool:
     return True
 
 
-def teardown_distributed(wait: bool = False) -> None:
-    """Destroy the process group, if any, before the interpreter exits.
+def finish_cpu_distributed_run() -> None:
+    """End a finished CPU distributed run: sync, tear down, exit 0.
 
-    Without this a gloo run can abort at exit ("terminate called without an
-    active exception", SIGABRT) after training finished, which a launcher
-    reports as a failed run (3 of 5 two-process CPU test runs here).
-
-    Args:
-        wait (bool): Wait for every rank first (only when all ranks got
-            here without an error, or it would hang). Defaults to False.
+    A gloo rank that simply returned sometimes aborted at interpreter exit
+    ("terminate called without an active exception", SIGABRT: 3 of 5
+    two-process test runs here), and the launcher then reported the
+    finished run as failed; destroying the process group alone still left
+    1 failure in 8. So every rank waits for the others, destroys the group,
+    flushes logs and streams and leaves through ``os._exit(0)``, skipping
+    the C++ static destructors. Call it last, and only on ranks that
+    finished without an error (the barrier would hang otherwise).
     """
-    if dist.is_available() and dist.is_initialized():
-        if wait:
-            dist.barrier()
-        dist.destroy_process_group()
-
-
-def exit_cpu_distributed_run() -> None:
-    """End a finished CPU distributed run without C++ teardown at exit.
-
-    Even after :func:`teardown_distributed`, a gloo rank still aborted at
-    interpreter exit in about 1 of 8 two-process CPU runs here (SIGABRT
-    from a joinable ``std::thread`` destroyed by static destructors), and
-    the launcher then reports the finished run as failed. Call this last,
-    after the run's files are written: it flushes logs and streams and
-    leaves with status 0 through ``os._exit``. Does nothing unless the run
-    was distributed on CPU.
-    """
-    if not os.environ.get('WORLD_SIZE') or torch.cuda.is_available():
-        return
+    dist.barrier()
+    dist.destroy_process_group()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
