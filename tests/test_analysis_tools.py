@@ -291,10 +291,25 @@ def test_synthetic_factor_metric():
     with pytest.raises(ValueError, match='num_classes=4.*8 classes'):
         wrong.process(None, samples[:1])
 
+    # the auxiliary's scores, read from their own field and prefix
+    aux = SyntheticFactorAccMetric(
+        num_classes=8, score_key='aux_pred_score', prefix='aux_factor')
+    with pytest.raises(KeyError, match='aux_pred_score.*evaluate_auxiliary'):
+        aux.process(None, samples[:1])
+    truth_scores = [torch.eye(8)[truth] for truth, _ in cases]
+    aux.process(None, [
+        dict(sample, aux_pred_score=score)
+        for sample, score in zip(samples, truth_scores)
+    ])
+    aux_out = aux.evaluate(len(cases))
+    assert aux_out['aux_factor/top1'] == 1.0
+    assert aux_out['aux_factor/shape_acc'] == 1.0
+
 
 def test_factor_accuracy_tool(comparison, tmp_path):
-    """Evaluates each run's last checkpoint; top-1 matches the run's own
-    last validation; runs without a checkpoint are reported."""
+    """Evaluates each run's last checkpoint; the primary's top-1 matches the
+    run's own last validation; CMPL's auxiliary gets rows of its own; runs
+    without a checkpoint are reported."""
     factor = load_tool('factor_accuracy')
     runs = [
         osp.join(comparison['out'], name, f'seed{seed}')
@@ -309,19 +324,28 @@ def test_factor_accuracy_tool(comparison, tmp_path):
     with open(osp.join(comparison['out'], 'results.json')) as f:
         compared = {(r['name'], r['seed']): r
                     for r in json.load(f)['runs']}
-    assert len(result['runs']) == 4
+    networks = sorted((osp.basename(osp.dirname(r['work_dir'])),
+                       r['network']) for r in result['runs'])
+    assert networks == sorted(
+        [('supervised_r3d18q_synthetic', 'primary')] * 2 +
+        [('cmpl_r3d18q_synthetic', 'primary')] * 2 +
+        [('cmpl_r3d18q_synthetic', 'auxiliary')] * 2)
     for row in result['runs']:
         name = osp.basename(osp.dirname(row['work_dir']))
         seed = int(osp.basename(row['work_dir'])[len('seed'):])
         assert row['config'] == name
-        last_val = compared[(name, seed)]['val'][-1]
-        assert row['top1'] == pytest.approx(last_val['acc/top1'])
+        if row['network'] == 'primary':
+            last_val = compared[(name, seed)]['val'][-1]
+            assert row['top1'] == pytest.approx(last_val['acc/top1'])
         assert row['top1'] <= min(row['shape_acc'], row['motion_acc'])
     assert set(result['summary']) == {
         'supervised_r3d18q_synthetic', 'cmpl_r3d18q_synthetic'
     }
-    assert result['summary']['cmpl_r3d18q_synthetic']['top1']['std'] \
-        is not None
+    assert set(result['summary']['cmpl_r3d18q_synthetic']) == {
+        'primary', 'auxiliary'
+    }
+    assert result['summary']['cmpl_r3d18q_synthetic']['auxiliary']['top1'][
+        'std'] is not None
     assert result['skipped'] == [
         dict(work_dir=missing, reason='no dumped config')
     ]

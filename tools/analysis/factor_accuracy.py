@@ -3,7 +3,9 @@
 Each demo class is a (shape, motion) pair, so top-1 alone hides which cue
 a model learned. For every work dir given, this evaluates the run's last
 checkpoint on its validation set with ``SyntheticFactorAccMetric`` and
-prints one row per run plus, per config, the mean ± std over its runs::
+prints one row per run plus, per config, the mean ± std over its runs. For
+CMPL runs the auxiliary network is evaluated too (its own rows), so the cues
+the two networks learned can be compared::
 
     python tools/analysis/factor_accuracy.py work_dirs/compare_demo400/*/seed* \
         [--out factor_accuracy.json]
@@ -49,7 +51,12 @@ def last_checkpoint(work_dir):
 
 
 def evaluate(config_path, checkpoint):
-    """Factor metrics of ``checkpoint`` on the config's validation set."""
+    """Factor metrics of ``checkpoint`` on the config's validation set.
+
+    Returns:
+        dict[str, dict]: Metrics by network: ``primary`` always,
+        ``auxiliary`` too for a ``CMPLRecognizer``.
+    """
     from mmengine.config import Config
     from mmengine.runner import Runner
 
@@ -62,8 +69,16 @@ def evaluate(config_path, checkpoint):
     cfg.test_dataloader = cfg.val_dataloader
     cfg.test_dataloader.num_workers = 0
     cfg.test_dataloader.persistent_workers = False
-    cfg.test_evaluator = dict(
-        type='SyntheticFactorAccMetric', num_classes=num_classes)
+    networks = {'primary': 'factor'}
+    if model.get('type') == 'CMPLRecognizer':
+        model.evaluate_auxiliary = True
+        networks['auxiliary'] = 'aux_factor'
+    cfg.test_evaluator = [
+        dict(type='SyntheticFactorAccMetric', num_classes=num_classes,
+             score_key='pred_score' if network == 'primary' else
+             'aux_pred_score', prefix=prefix)
+        for network, prefix in networks.items()
+    ]
     cfg.test_cfg = dict(type='TestLoop')
     cfg.load_from = checkpoint
     cfg.resume = False
@@ -74,7 +89,13 @@ def evaluate(config_path, checkpoint):
         cfg.visualizer = dict(type='Visualizer', vis_backends=[])
         runner = Runner.from_cfg(cfg)
         metrics = runner.test()
-    return {k.split('/', 1)[-1]: v for k, v in metrics.items()}
+    return {
+        network: {
+            k.split('/', 1)[-1]: v
+            for k, v in metrics.items() if k.startswith(prefix + '/')
+        }
+        for network, prefix in networks.items()
+    }
 
 
 def run_name(work_dir):
@@ -97,33 +118,37 @@ def main(argv=None):
             failures.append((work_dir, 'no dumped config' if config_path is
                              None else 'no last_checkpoint'))
             continue
-        metrics = evaluate(config_path, checkpoint)
-        rows.append(
-            dict(
-                work_dir=work_dir,
-                config=run_name(work_dir),
-                checkpoint=checkpoint,
-                **metrics))
+        for network, metrics in evaluate(config_path, checkpoint).items():
+            rows.append(
+                dict(
+                    work_dir=work_dir,
+                    config=run_name(work_dir),
+                    network=network,
+                    checkpoint=checkpoint,
+                    **metrics))
 
-    print('\n| run | top-1 | shape | motion | motion axis |')
-    print('|---|---|---|---|---|')
+    print('\n| run | network | top-1 | shape | motion | motion axis |')
+    print('|---|---|---|---|---|---|')
     for row in rows:
-        print(f"| {row['work_dir']} | " +
+        print(f"| {row['work_dir']} | {row['network']} | " +
               ' | '.join(f'{100 * row[k]:.1f}' for k in FACTORS) + ' |')
     groups = {}
     for row in rows:
-        groups.setdefault(row['config'], []).append(row)
-    print('\n| config | runs | top-1 | shape | motion | motion axis |')
-    print('|---|---|---|---|---|---|')
+        groups.setdefault((row['config'], row['network']), []).append(row)
+    print('\n| config | network | runs | top-1 | shape | motion '
+          '| motion axis |')
+    print('|---|---|---|---|---|---|---|')
     summary = {}
-    for config, runs in groups.items():
-        cells, summary[config] = [], {}
+    for (config, network), runs in groups.items():
+        cells, stats = [], summary.setdefault(config, {}).setdefault(
+            network, {})
         for key in FACTORS:
             mean, std = run_logs.mean_std([100 * r[key] for r in runs])
-            summary[config][key] = dict(mean=mean, std=std)
+            stats[key] = dict(mean=mean, std=std)
             cells.append(f'{mean:.1f}' + ('' if std is None else
                                           f' ± {std:.1f}'))
-        print(f'| {config} | {len(runs)} | ' + ' | '.join(cells) + ' |')
+        print(f'| {config} | {network} | {len(runs)} | ' +
+              ' | '.join(cells) + ' |')
     for work_dir, why in failures:
         print(f'skipped {work_dir}: {why}', file=sys.stderr)
     if args.out:

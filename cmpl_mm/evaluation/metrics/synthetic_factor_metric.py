@@ -31,8 +31,14 @@ class SyntheticFactorAccMetric(BaseMetric):
     (horizontal vs vertical vs rotation, direction ignored), ``top1`` and
     ``confusion`` (rows: true label, columns: predicted; a nested list).
 
+    For CMPL's auxiliary network (``model.evaluate_auxiliary=True``), use
+    ``score_key='aux_pred_score', prefix='aux_factor'`` next to the
+    primary's metric: the two networks' cues can then be compared.
+
     Args:
         num_classes (int): Number of classes the data was generated with.
+        score_key (str): The data-sample field holding the class scores.
+            Defaults to ``'pred_score'`` (the primary network's).
         collect_device (str): Device for collecting results. Defaults to
             ``'cpu'``.
         prefix (str, optional): Metric prefix. Defaults to ``'factor'``.
@@ -42,15 +48,22 @@ class SyntheticFactorAccMetric(BaseMetric):
 
     def __init__(self,
                  num_classes: int,
+                 score_key: str = 'pred_score',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.num_classes = num_classes
+        self.score_key = score_key
         self.grid = class_grid(num_classes)
 
     def process(self, data_batch, data_samples: Sequence[Dict]) -> None:
         for sample in data_samples:
-            score = sample['pred_score']
+            if self.score_key not in sample:
+                raise KeyError(
+                    f'SyntheticFactorAccMetric found no {self.score_key!r} '
+                    'in the data samples (the auxiliary\'s scores need '
+                    'model.evaluate_auxiliary=True on a CMPLRecognizer)')
+            score = sample[self.score_key]
             label = sample['gt_label']
             if score.shape[-1] != self.num_classes:
                 raise ValueError(
