@@ -72,10 +72,14 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     cpu_distributed = setup_cpu_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
-    runner.test()
+    test(cfg)  # the Runner is released on return
     if cpu_distributed:
         finish_cpu_distributed_run()
+
+
+def test(cfg):
+    """Build the Runner from ``cfg`` and run the test loop."""
+    Runner.from_cfg(cfg).test()
 
 
 if __name__ == '__main__':

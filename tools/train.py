@@ -115,6 +115,14 @@ def main():
     except ConfigError as err:
         raise SystemExit(f'{args.config}: {err}') from None
     cpu_distributed = setup_cpu_distributed(cfg, args.launcher)
+    train(cfg)  # the Runner is released on return
+    if cpu_distributed:
+        finish_cpu_distributed_run()
+
+
+def train(cfg):
+    """Build the Runner from ``cfg`` and train; a non-finite loss is
+    logged with a hint on the checkpoint to resume from."""
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()
@@ -122,8 +130,6 @@ def main():
         err.add_checkpoint_hint(cfg.work_dir)
         runner.logger.error(str(err))
         raise
-    if cpu_distributed:
-        finish_cpu_distributed_run()
 
 
 if __name__ == '__main__':

@@ -6,9 +6,8 @@ CUDA. :func:`setup_cpu_distributed` initialises a gloo process group before
 the Runner is built (the Runner then skips its own ``init_dist``) and asks for
 DDP without ``device_ids``.
 """
-import logging
+import gc
 import os
-import sys
 
 import torch
 import torch.distributed as dist
@@ -40,23 +39,21 @@ def setup_cpu_distributed(cfg, launcher: str) -> bool:
 
 
 def finish_cpu_distributed_run() -> None:
-    """End a finished CPU distributed run: sync, tear down, exit 0.
+    """End a finished CPU distributed run: sync, then tear the group down.
 
-    A gloo rank that simply returned sometimes aborted at interpreter exit
-    ("terminate called without an active exception", SIGABRT: 3 of 5
-    two-process test runs here), and the launcher then reported the
-    finished run as failed; destroying the process group alone still left
-    1 failure in 8. So every rank waits for the others, destroys the group,
-    flushes logs and streams and leaves through ``os._exit(0)``, skipping
-    the C++ static destructors. Call it last, and only on ranks that
-    finished without an error (the barrier would hang otherwise).
+    Call it on every rank that finished without an error (the barrier would
+    hang otherwise), after the Runner is released: the DDP wrapper holds
+    the process group, and while it lives ``destroy_process_group`` leaves
+    gloo's worker threads running. Those threads then freed their last
+    work objects (tensors owned by Python) during interpreter shutdown,
+    could not take the GIL and aborted the rank ("terminate called without
+    an active exception", SIGABRT; 1 in 3 two-process runs here, seen in a
+    core dump). With the Runner gone, collecting it here lets
+    ``destroy_process_group`` join those threads while Python is alive.
     """
+    gc.collect()  # the Runner sits in reference cycles (hooks, loops)
     dist.barrier()
     dist.destroy_process_group()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
 
 
 def _slurm_env_to_torch_env() -> None:
