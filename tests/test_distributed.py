@@ -1,4 +1,4 @@
-"""Two-process CPU (gloo) training through tools/dist_train.sh."""
+"""Two-process CPU (gloo) training and testing through tools/dist_*.sh."""
 import os
 import os.path as osp
 import socket
@@ -32,3 +32,18 @@ def test_two_process_cpu_training(tiny_dataset, tmp_path):
     assert 'Distributed training: True' in log
     assert 'Iter(train) [2/2]' in log and 'acc/top1' in log
     assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+
+    # the same processes' way out of tools/test.py: a clean exit, status 0
+    env['PORT'] = str(free_port())
+    out = subprocess.run(
+        ['bash', 'tools/dist_test.sh', 'configs/cmpl_r3d18q_synthetic.py',
+         osp.join(work_dir, 'iter_2.pth'), '2', '--work-dir',
+         str(tmp_path / 'dist_test')] + cfg_options(tiny_dataset, 2),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env)
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-4000:]
+    assert 'Iter(test)' in log and 'acc/top1' in log
