@@ -55,7 +55,7 @@ def evaluate(config_path, checkpoint):
 
     Returns:
         dict[str, dict]: Metrics by network: ``primary`` always,
-        ``auxiliary`` too for a ``CMPLRecognizer``.
+        ``auxiliary`` too for a model with one (CMPL).
     """
     from mmengine.config import Config
     from mmengine.runner import Runner
@@ -70,7 +70,7 @@ def evaluate(config_path, checkpoint):
     cfg.test_dataloader.num_workers = 0
     cfg.test_dataloader.persistent_workers = False
     networks = {'primary': 'factor'}
-    if model.get('type') == 'CMPLRecognizer':
+    if 'auxiliary' in model:  # CMPL: its auxiliary scores too
         model.evaluate_auxiliary = True
         networks['auxiliary'] = 'aux_factor'
     cfg.test_evaluator = [
