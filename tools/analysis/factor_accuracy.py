@@ -69,15 +69,15 @@ def evaluate(config_path, checkpoint):
     cfg.test_dataloader = cfg.val_dataloader
     cfg.test_dataloader.num_workers = 0
     cfg.test_dataloader.persistent_workers = False
-    networks = {'primary': 'factor'}
+    # network -> (metric prefix, data-sample field with its scores)
+    networks = {'primary': ('factor', 'pred_score')}
     if 'auxiliary' in model:  # CMPL: its auxiliary scores too
         model.evaluate_auxiliary = True
-        networks['auxiliary'] = 'aux_factor'
+        networks['auxiliary'] = ('aux_factor', 'aux_pred_score')
     cfg.test_evaluator = [
         dict(type='SyntheticFactorAccMetric', num_classes=num_classes,
-             score_key='pred_score' if network == 'primary' else
-             'aux_pred_score', prefix=prefix)
-        for network, prefix in networks.items()
+             score_key=score_key, prefix=prefix)
+        for prefix, score_key in networks.values()
     ]
     cfg.test_cfg = dict(type='TestLoop')
     cfg.load_from = checkpoint
@@ -94,7 +94,7 @@ def evaluate(config_path, checkpoint):
             k.split('/', 1)[-1]: v
             for k, v in metrics.items() if k.startswith(prefix + '/')
         }
-        for network, prefix in networks.items()
+        for network, (prefix, _) in networks.items()
     }
 
 

@@ -59,10 +59,12 @@ class SyntheticFactorAccMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[Dict]) -> None:
         for sample in data_samples:
             if self.score_key not in sample:
-                raise KeyError(
-                    f'SyntheticFactorAccMetric found no {self.score_key!r} '
-                    'in the data samples (the auxiliary\'s scores need '
-                    'model.evaluate_auxiliary=True on a CMPLRecognizer)')
+                hint = (' (CMPL stores its auxiliary\'s scores only with '
+                        'model.evaluate_auxiliary=True)'
+                        if self.score_key == 'aux_pred_score' else '')
+                raise KeyError(f'SyntheticFactorAccMetric found no '
+                               f'{self.score_key!r} in the data samples'
+                               f'{hint}')
             score = sample[self.score_key]
             label = sample['gt_label']
             if score.shape[-1] != self.num_classes:
