@@ -186,6 +186,9 @@ def test_all_problems_are_reported_together(tiny_dataset):
     (dict(warmup_iters=-5), 'semi_train_cfg.warmup_iters=-5'),
     (dict(warmup_iters=2.5), 'semi_train_cfg.warmup_iters=2.5'),
     (dict(nonfinite_loss='ignore'), "semi_train_cfg.nonfinite_loss='ignore'"),
+    (dict(unlabeled_forward='split'),
+     "semi_train_cfg.unlabeled_forward='split': must be one of ['joint', "
+     "'separate']"),
     (dict(threshold=dict(primary=0.9)), 'lacks the network'),
     (dict(warmup=10), 'semi_train_cfg.warmup: unknown key'),
 ])
@@ -199,7 +202,8 @@ def test_recognizer_validates_semi_train_cfg(semi_train_cfg, expected):
     assert expected in str(err.value)
     if 'unknown key' in expected:
         assert "valid keys are ['threshold', 'sup_weight', 'unsup_weight', " \
-            "'warmup_iters', 'nonfinite_loss']" in str(err.value)
+            "'warmup_iters', 'unlabeled_forward', 'nonfinite_loss']" \
+            in str(err.value)
 
 
 def test_recognizer_accepts_valid_semi_train_cfg():
@@ -207,7 +211,7 @@ def test_recognizer_accepts_valid_semi_train_cfg():
         osp.join(REPO_ROOT, 'configs/fixmatch_r3d18q_synthetic.py'))
     cfg.model.semi_train_cfg = dict(
         threshold=1.0, sup_weight=0.0, unsup_weight=2, warmup_iters=0,
-        nonfinite_loss='skip')
+        unlabeled_forward='separate', nonfinite_loss='skip')
     model = MODELS.build(cfg.model)
     assert model.semi_train_cfg['nonfinite_loss'] == 'skip'
     cfg.model.semi_train_cfg = None

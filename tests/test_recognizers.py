@@ -185,6 +185,67 @@ def test_warmup_skips_unlabeled_views():
     hub.update_info('iter', 0)
 
 
+def _trained_primary(algorithm, **semi_train_cfg):
+    """The primary's state after one SGD step on ``fake_batch()``."""
+    model, _ = build(algorithm, threshold=0.0, **semi_train_cfg)
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    torch.manual_seed(1)  # the same dropout draws for the labeled clips
+    model.train_step(fake_batch(), optim)
+    return model.primary.state_dict()
+
+
+@pytest.mark.parametrize('algorithm', ['fixmatch', 'cmpl'])
+def test_separate_unlabeled_forward_leaves_supervised_training_alone(
+        algorithm):
+    """With no pseudo-label loss, only the joint forward lets the unlabeled
+    clips change the primary (through batch-norm statistics)."""
+    supervised = _trained_primary('supervised')
+    separate = _trained_primary(
+        algorithm, unsup_weight=0.0, unlabeled_forward='separate')
+    joint = _trained_primary(
+        algorithm, unsup_weight=0.0, unlabeled_forward='joint')
+    for key, value in supervised.items():
+        assert torch.allclose(separate[key].float(), value.float(),
+                              atol=1e-6), key
+    bn_mean = 'backbone.conv1.bn.running_mean'
+    assert not torch.allclose(joint[bn_mean], supervised[bn_mean])
+    conv = 'backbone.conv1.conv.weight'
+    assert not torch.allclose(joint[conv], supervised[conv], atol=1e-6)
+
+
+def test_separate_unlabeled_forward_still_trains_on_pseudo_labels():
+    model, _ = build('cmpl', threshold=0.0, unlabeled_forward='separate')
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    losses = model.train_step(fake_batch(), optim)
+    assert float(losses['unsup_mask_ratio']) == 1.0
+    assert losses['unsup_aux_loss_cls'].item() > 0
+    # the unlabeled forward ran in training mode and restored the layers
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm3d):
+            assert module.track_running_stats and module.training
+
+
+def test_frozen_bn_running_stats_keeps_running_statistics():
+    from cmpl_mm.models.utils import frozen_bn_running_stats
+    net = torch.nn.Sequential(torch.nn.Conv3d(3, 4, 1), torch.nn.BatchNorm3d(4),
+                              torch.nn.BatchNorm3d(4))
+    net[2].eval()  # an eval-mode layer keeps using its running statistics
+    net[2].running_mean.fill_(5.0)
+    x = torch.randn(6, 3, 2, 4, 4) * 3 + 2
+    with frozen_bn_running_stats(net):
+        out = net(x)
+    assert torch.equal(net[1].running_mean, torch.zeros(4))
+    assert int(net[1].num_batches_tracked) == 0
+    mean = out.mean(dim=(0, 2, 3, 4))  # normalised by the batch, shifted by
+    assert torch.allclose(mean, torch.full((4, ), -5.0), atol=1e-4)  # layer 2
+    with pytest.raises(RuntimeError):
+        with frozen_bn_running_stats(net):
+            raise RuntimeError('forward failed')
+    assert net[1].track_running_stats and net[2].track_running_stats
+    net(x)
+    assert int(net[1].num_batches_tracked) == 1
+
+
 def _unlabeled_batches(cfg, ann_file, root, steps):
     """Batches of the real unlabeled pipeline, seeded identically."""
     unlabeled = copy.deepcopy(cfg.train_dataloader.dataset.unlabeled)

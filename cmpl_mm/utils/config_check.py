@@ -17,7 +17,8 @@ mmaction2 config passes through):
   and head ``type`` are registered in mmaction2's ``MODELS`` registry;
 * ``model.semi_train_cfg``: known keys only, ``threshold`` in [0, 1] (also
   each value of a per-network dict), non-negative weights, integer
-  ``warmup_iters >= 0``, ``nonfinite_loss`` in ``('raise', 'skip')``;
+  ``warmup_iters >= 0``, ``unlabeled_forward`` in ``('joint',
+  'separate')``, ``nonfinite_loss`` in ``('raise', 'skip')``;
 * CMPL: the auxiliary's ``num_classes``, when given, equals the primary's;
 * the ratio sampler: ``labeled_batch_size`` a positive integer, ``mu`` a
   non-negative integer, ``train_dataloader.batch_size ==
@@ -36,10 +37,12 @@ NETWORKS = ('primary', 'auxiliary')
 
 #: ``semi_train_cfg`` keys: default value and what is accepted
 SEMI_TRAIN_CFG_KEYS = ('threshold', 'sup_weight', 'unsup_weight',
-                       'warmup_iters', 'nonfinite_loss')
+                       'warmup_iters', 'unlabeled_forward',
+                       'nonfinite_loss')
 #: keys that may be a dict keyed by the network that is taught
 PER_NETWORK_KEYS = ('threshold', 'unsup_weight')
 NONFINITE_MODES = ('raise', 'skip')
+UNLABELED_FORWARD_MODES = ('joint', 'separate')
 
 
 class ConfigError(ValueError):
@@ -131,6 +134,9 @@ def semi_train_cfg_problems(cfg: Optional[dict],
     check('unsup_weight', non_negative, 'must be a finite number >= 0')
     check('warmup_iters', lambda v: _is_int(v) and v >= 0,
           'must be an integer >= 0')
+    check('unlabeled_forward', lambda v: isinstance(v, str) and v in
+          UNLABELED_FORWARD_MODES,
+          f'must be one of {list(UNLABELED_FORWARD_MODES)}')
     check('nonfinite_loss', lambda v: isinstance(v, str) and v in
           NONFINITE_MODES, f'must be one of {list(NONFINITE_MODES)}')
     return problems

@@ -10,6 +10,7 @@ from mmengine.optim import OptimWrapper
 from mmaction.registry import MODELS
 
 from ...utils.config_check import validate_semi_train_cfg
+from ..utils import frozen_bn_running_stats
 from ...utils.nonfinite import (SKIPPED_KEY, NonFiniteLossError,
                                 nonfinite_loss_terms)
 
@@ -32,11 +33,21 @@ class SemiBaseRecognizer(BaseModel):
                         'strong': (mu*B, 1, C, T, H, W)} # same frames
         data_samples = {'sup': [ActionDataSample with gt_label] * B, ...}
 
-    Each network sees its views in one joint forward (labeled, weak and
-    strong clips concatenated), as the reference FixMatch does: batch-norm
-    normalises the weak view with the same batch statistics as the views it
-    supervises, and running statistics are updated once per step. The weak
-    logits are detached before they become targets.
+    How each network sees the views is ``semi_train_cfg.unlabeled_forward``:
+
+    * ``'joint'`` (default): one forward of the labeled, weak and strong
+      clips concatenated, as the reference FixMatch does. Batch-norm
+      normalises every view with the statistics of the whole batch, and
+      its running statistics (used by validation and test) are those of
+      that mixture, strongly augmented clips included.
+    * ``'separate'``: the labeled clips in a forward of their own, then the
+      weak and strong clips together in a second one that leaves the
+      batch-norm running statistics alone (see
+      :func:`~cmpl_mm.models.utils.frozen_bn_running_stats`). The labeled
+      clips are normalised and the running statistics estimated exactly as
+      in supervised training.
+
+    The weak logits are detached before they become targets.
 
     Args:
         primary (dict): Config of an mmaction2 recognizer (e.g.
@@ -44,7 +55,9 @@ class SemiBaseRecognizer(BaseModel):
         semi_train_cfg (dict, optional): Training hyper-parameters:
             ``threshold`` (confidence to accept a pseudo-label, 0.95),
             ``sup_weight`` (1.0), ``unsup_weight`` (1.0), ``warmup_iters``
-            (iterations with the supervised loss only, 0). ``threshold`` and
+            (iterations with the supervised loss only, 0),
+            ``unlabeled_forward`` (``'joint'`` or ``'separate'``, see
+            above; ``'joint'``). ``threshold`` and
             ``unsup_weight`` may be dicts keyed by the network that is
             taught (``primary``, ``auxiliary``). ``nonfinite_loss``:
             what a NaN / infinite loss term does, ``'raise'`` (stop with
@@ -65,6 +78,7 @@ class SemiBaseRecognizer(BaseModel):
         sup_weight=1.0,
         unsup_weight=1.0,
         warmup_iters=0,
+        unlabeled_forward='joint',
         nonfinite_loss='raise')
 
     def __init__(self,
@@ -215,7 +229,7 @@ class SemiBaseRecognizer(BaseModel):
         if self.unsup_active() and 'weak' in inputs:
             views += ['weak', 'strong']
         scores = {
-            name: self.view_scores(net, [inputs[v] for v in views], views)
+            name: self.network_scores(net, inputs, views)
             for name, net in self.networks().items()
         }
         losses = {}
@@ -230,6 +244,21 @@ class SemiBaseRecognizer(BaseModel):
         if len(views) > 1:
             losses.update(self.unsup_losses(scores))
         return losses
+
+    def network_scores(self, net: nn.Module, inputs: Dict[str, torch.Tensor],
+                       views: List[str]) -> Dict[str, torch.Tensor]:
+        """Class scores of ``net`` for ``views``, forwarded as
+        ``semi_train_cfg.unlabeled_forward`` says (see the class doc)."""
+        if (self.semi_train_cfg['unlabeled_forward'] == 'joint'
+                or views == ['sup']):
+            return self.view_scores(net, [inputs[v] for v in views], views)
+        scores = self.view_scores(net, [inputs['sup']], ['sup'])
+        unlabeled = [v for v in views if v != 'sup']
+        with frozen_bn_running_stats(net):
+            scores.update(
+                self.view_scores(net, [inputs[v] for v in unlabeled],
+                                 unlabeled))
+        return scores
 
     @staticmethod
     def view_scores(net: nn.Module, view_inputs: List[torch.Tensor],
