@@ -136,6 +136,22 @@ def test_compare_algorithms(comparison):
         sup0['command']
 
 
+def test_compare_leaves_out_options_for_switched_off_parts():
+    """A supervised config alone drops the unlabeled-data options (its
+    ``unlabeled`` is None) but keeps a misspelt key, which then fails."""
+    compare = load_tool('compare_algorithms')
+    args = compare.parse_args([
+        '--configs', osp.join(REPO_ROOT, SUPERVISED), '--cfg-options',
+        'train_dataloader.dataset.unlabeled.ann_file=u.txt',
+        'train_dataloader.dataset.labeled.ann_file=l.txt',
+        'model.auxiliary.cls_head.num_classes=4'
+    ])
+    kept, dropped = compare.options_per_config(args)[args.configs[0]]
+    assert dropped == ['train_dataloader.dataset.unlabeled.ann_file=u.txt']
+    assert 'train_dataloader.dataset.labeled.ann_file=l.txt' in kept
+    assert 'model.auxiliary.cls_head.num_classes=4' in kept
+
+
 def test_compare_skip_existing(comparison, tiny_dataset):
     """Finished runs are reused, not trained again."""
     compare = load_tool('compare_algorithms')

@@ -31,12 +31,14 @@ finished run with the same command line.
 **Options that address a part a config does not have.** The configs of
 different algorithms differ in a few keys: the supervised configs set
 ``train_dataloader.dataset.unlabeled=None`` and only CMPL has
-``model.auxiliary``. An option whose key path runs through such a part
-(through a None value, or through a missing key before its last part) in
-one config while it reaches into another compared config is left out of
-the first config's runs (e.g. ``train_dataloader.dataset.unlabeled.ann_file``
-for the supervised baseline, ``model.auxiliary.cls_head.num_classes`` for
-FixMatch), so one option list points every algorithm at the same data.
+``model.auxiliary``. An option whose key path runs through a None value in a config (a part
+it switches off, e.g. ``train_dataloader.dataset.unlabeled.ann_file`` for
+the supervised baseline) is left out of that config's runs; so is one
+whose path runs through a missing key before its last part while it
+reaches into another compared config (e.g.
+``model.auxiliary.cls_head.num_classes`` for FixMatch; compared alone,
+such an option is passed on, so that a misspelt key still fails). One
+option list thus points every algorithm at the same data.
 What was left out is printed and listed in ``results.md``; the command
 lines there are the exact ones run. ``--no-filter-options`` passes every
 option to every run.
@@ -241,11 +243,13 @@ def options_per_config(args):
         kept, dropped = [], []
         for option in options:
             key = option.split('=', 1)[0]
-            if args.filter_options and cfg is not None and \
-                    key_status(cfg, key) != 'ok' and any(
-                        key_status(other, key) == 'ok'
-                        for name, other in cfgs.items()
-                        if name != config and other is not None):
+            status = 'ok' if cfg is None else key_status(cfg, key)
+            elsewhere = any(
+                key_status(other, key) == 'ok'
+                for name, other in cfgs.items()
+                if name != config and other is not None)
+            if args.filter_options and (status == 'none' or
+                                        (status == 'missing' and elsewhere)):
                 dropped.append(option)
             else:
                 kept.append(option)
