@@ -20,11 +20,11 @@ import os
 import os.path as osp
 import re
 import sys
-import tempfile
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import run_logs  # noqa: E402
+from checkpoint_eval import validate_checkpoint  # noqa: E402
 
 FACTORS = ('top1', 'shape_acc', 'motion_acc', 'motion_axis_acc')
 
@@ -58,37 +58,22 @@ def evaluate(config_path, checkpoint):
         ``auxiliary`` too for a model with one (CMPL).
     """
     from mmengine.config import Config
-    from mmengine.runner import Runner
-
-    import cmpl_mm  # noqa: F401  (registers the metric)
 
     cfg = Config.fromfile(config_path)
     model = cfg.model
     primary = model.get('primary', model)
     num_classes = primary['cls_head']['num_classes']
-    cfg.test_dataloader = cfg.val_dataloader
-    cfg.test_dataloader.num_workers = 0
-    cfg.test_dataloader.persistent_workers = False
     # network -> (metric prefix, data-sample field with its scores)
     networks = {'primary': ('factor', 'pred_score')}
     if 'auxiliary' in model:  # CMPL: its auxiliary scores too
         model.evaluate_auxiliary = True
         networks['auxiliary'] = ('aux_factor', 'aux_pred_score')
-    cfg.test_evaluator = [
+    evaluator = [
         dict(type='SyntheticFactorAccMetric', num_classes=num_classes,
              score_key=score_key, prefix=prefix)
         for prefix, score_key in networks.values()
     ]
-    cfg.test_cfg = dict(type='TestLoop')
-    cfg.load_from = checkpoint
-    cfg.resume = False
-    cfg.launcher = 'none'
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg.work_dir = tmp
-        cfg.custom_hooks = []
-        cfg.visualizer = dict(type='Visualizer', vis_backends=[])
-        runner = Runner.from_cfg(cfg)
-        metrics = runner.test()
+    metrics = validate_checkpoint(cfg, checkpoint, evaluator)
     return {
         network: {
             k.split('/', 1)[-1]: v
