@@ -112,6 +112,14 @@ def test_compare_algorithms(comparison):
                      r'train_dataloader\.dataset\.unlabeled\.ann_file', md)
     for name in ('val_top1.png', 'pseudo_labels.png'):
         assert_png(osp.join(out, name))
+    # the paired gap of CMPL over supervised, both seeds; none for the
+    # config whose runs all failed
+    gaps = md[md.index('## Gaps between algorithms'):]
+    assert re.search(r'\| CMPL − Supervised \| `cmpl_r3d18q_synthetic` − '
+                     r'`supervised_r3d18q_synthetic` \| 2 \| [+-]\d+\.\d\d'
+                     r' \| s0: [+-]\d+\.\d\d, s1: [+-]', gaps), gaps
+    assert re.search(r'`broken_r3d18q` − `cmpl_r3d18q_synthetic` \| 0 \| – '
+                     r'.*n/a', gaps), gaps
 
     with open(osp.join(out, 'results.json')) as f:
         results = json.load(f)
@@ -152,6 +160,43 @@ def test_compare_leaves_out_options_for_switched_off_parts():
     assert 'model.auxiliary.cls_head.num_classes=4' in kept
 
 
+def test_compare_pairwise_gaps():
+    """A pair is separated only with 2+ seeds, one sign on every seed and a
+    gap larger than both algorithms' spreads."""
+    compare = load_tool('compare_algorithms')
+
+    def entry(name, per_seed):
+        values = [v for v in per_seed.values() if v is not None]
+        mean, std = compare.run_logs.mean_std(values)
+        return dict(name=name, algorithm=name.title(),
+                    **{'acc/top1': dict(mean=mean, std=std,
+                                        n=len(values), per_seed=per_seed)})
+
+    summary = {
+        'a': entry('sup', {'0': 0.60, '1': 0.62, '2': 0.61}),
+        'b': entry('fixmatch', {'0': 0.70, '1': 0.71, '2': 0.69}),
+        'c': entry('cmpl', {'0': 0.75, '1': 0.68, '2': 0.72}),
+        'd': entry('one', {'0': 0.9}),
+    }
+    gaps = {g['label']: g for g in compare.pairwise_gaps(summary)}
+    fix_sup = gaps['Fixmatch − Sup']
+    assert fix_sup['verdict'] == 'yes' and fix_sup['separated']
+    assert fix_sup['gap'] == pytest.approx(0.09)
+    assert fix_sup['per_seed']['1'] == pytest.approx(0.09)
+    assert fix_sup['spread'] == pytest.approx(0.01)
+    # cmpl - fixmatch: +0.05, -0.03, +0.03
+    assert gaps['Cmpl − Fixmatch']['verdict'].startswith('no (the sign')
+    assert gaps['Cmpl − Sup']['verdict'] == 'yes'
+    assert gaps['One − Sup']['verdict'].startswith('n/a')
+    assert gaps['One − Sup']['seeds'] == [0]
+    # same sign everywhere but the gap is inside a spread of 3.5 points
+    summary['c'] = entry('cmpl', {'0': 0.74, '1': 0.71, '2': 0.72})
+    summary['b'] = entry('fixmatch', {'0': 0.73, '1': 0.66, '2': 0.70})
+    gaps = {g['label']: g for g in compare.pairwise_gaps(summary)}
+    assert gaps['Cmpl − Fixmatch']['verdict'] == 'no (gap within the spread)'
+    assert not gaps['Cmpl − Fixmatch']['separated']
+
+
 def test_compare_skip_existing(comparison, tiny_dataset):
     """Finished runs are reused, not trained again."""
     compare = load_tool('compare_algorithms')
@@ -167,6 +212,44 @@ def test_compare_skip_existing(comparison, tiny_dataset):
         results = json.load(f)
     assert all(r['reused'] and r['ok'] for r in results['runs'])
     assert len(results['runs']) == 4
+
+
+def test_compare_resume(tiny_dataset, tmp_path):
+    """--resume continues an interrupted run from its last checkpoint; the
+    log keeps both segments and the report marks the run as resumed."""
+    compare = load_tool('compare_algorithms')
+    options = dict(tiny_data_options(tiny_dataset, cmpl=False), **FAST)
+    options['default_hooks.checkpoint.interval'] = 2
+    argv = [
+        '--configs',
+        osp.join(REPO_ROOT, SUPERVISED), '--seeds', '0', '--max-iters', '4',
+        '--work-dir',
+        str(tmp_path), '--cfg-options'
+    ] + [f'{k}={v}' for k, v in options.items()]
+    assert compare.main(argv) == 0
+    run_dir = tmp_path / 'supervised_r3d18q_synthetic' / 'seed0'
+    # as if the run had been killed after the checkpoint of iteration 2
+    os.remove(run_dir / 'iter_4.pth')
+    (run_dir / 'last_checkpoint').write_text(str(run_dir / 'iter_2.pth'))
+    info = json.loads((run_dir / 'run_info.json').read_text())
+    info['returncode'] = None
+    (run_dir / 'run_info.json').write_text(json.dumps(info))
+
+    assert compare.main(['--resume'] + argv) == 0
+    log = (run_dir / 'train.log').read_text()
+    commands = [line for line in log.splitlines() if line.startswith('$ ')]
+    assert len(commands) == 2 and commands[1].endswith(' --resume'), commands
+    assert 'resumed' in log.split(commands[1])[1].lower()
+    assert (run_dir / 'iter_4.pth').is_file()
+    results = json.loads((tmp_path / 'results.json').read_text())
+    run = results['runs'][0]
+    assert run['ok'] and run['resumed'] and not run['reused']
+    assert [v['iter'] for v in run['val']] == [2, 4]
+    assert '| 0 | ok (resumed) |' in (tmp_path / 'results.md').read_text()
+    # finished now: a third call reuses it
+    assert compare.main(['--resume'] + argv) == 0
+    results = json.loads((tmp_path / 'results.json').read_text())
+    assert results['runs'][0]['reused']
 
 
 def test_plot_run(comparison, tmp_path):

@@ -14,7 +14,9 @@ end. Written to ``--work-dir``:
 
 * ``results.md``: per algorithm, the last validation's top-1 and
   mean-class accuracy as mean +- sample std (n-1) over seeds, the per-seed
-  values and the number of seeds; failed runs; the exact command lines;
+  values and the number of seeds; for every pair of configs the top-1 gap
+  paired by seed and whether it exceeds both spreads (same sign on every
+  seed, gap > std of either); failed runs; the exact command lines;
 * ``results.json``: the same, plus every run's command, exit status,
   duration and validation curve;
 * ``val_top1.png``: validation top-1 vs iteration per algorithm (mean over
@@ -26,7 +28,10 @@ end. Written to ``--work-dir``:
 Each run's output goes to ``OUT/<config name>/seed<S>/`` (its console
 output to ``train.log`` there, its status to ``run_info.json``). A run
 folder that exists is replaced, unless ``--skip-existing`` finds in it a
-finished run with the same command line.
+finished run with the same command line. ``run_info.json`` is written
+when a run starts too, so ``--resume`` can tell an interrupted run of the
+same command and continue it from its last checkpoint
+(``tools/train.py --resume``, appending to ``train.log``).
 
 **Options that address a part a config does not have.** The configs of
 different algorithms differ in a few keys: the supervised configs set
@@ -73,6 +78,7 @@ import sys
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
@@ -137,6 +143,11 @@ def parse_args(argv=None):
         help='reuse a run whose folder records a successful finish with the '
         'same command line (e.g. after an interruption)')
     parser.add_argument(
+        '--resume', action='store_true',
+        help='as --skip-existing, and continue an unfinished run whose '
+        'folder records the same command line from its last checkpoint '
+        '(tools/train.py --resume) instead of training it from scratch')
+    parser.add_argument(
         '--no-filter-options', dest='filter_options', action='store_false',
         help='pass every --cfg-options entry to every config, even one '
         'addressing a part the config does not have (see the doc)')
@@ -157,6 +168,8 @@ def parse_args(argv=None):
         parser.error('--jobs must be >= 1')
     if len(set(args.seeds)) != len(args.seeds):
         parser.error('--seeds has duplicates')
+    if args.resume:
+        args.skip_existing = True
     if args.prepare_demo_data is None:
         args.prepare_demo_data = args.configs is None
     if args.configs is None:
@@ -294,6 +307,7 @@ class Run:
         self.returncode = None
         self.duration = None
         self.skipped = False
+        self.resumed = False
         self.error = None
         self.log = None
 
@@ -306,15 +320,25 @@ class Run:
             work_dir=osp.abspath(self.work_dir),
             cfg_options=self.options)
 
-    def finished_before(self) -> bool:
-        """A finished run with the same command line is in the folder."""
+    def recorded(self) -> Optional[dict]:
+        """The folder's ``run_info.json`` if it records this command."""
         try:
             with open(self.info_file) as f:
                 info = json.load(f)
         except (OSError, ValueError):
-            return False
-        return info.get('returncode') == 0 and \
-            info.get('identity') == self.identity()
+            return None
+        return info if info.get('identity') == self.identity() else None
+
+    def finished_before(self) -> bool:
+        """A finished run with the same command line is in the folder."""
+        info = self.recorded()
+        return info is not None and info.get('returncode') == 0
+
+    def resumable(self) -> bool:
+        """An unfinished run of this command left a checkpoint."""
+        info = self.recorded()
+        return (info is not None and info.get('returncode') != 0
+                and osp.isfile(osp.join(self.work_dir, 'last_checkpoint')))
 
     def reuse(self) -> None:
         with open(self.info_file) as f:
@@ -323,17 +347,23 @@ class Run:
         self.duration = info.get('duration_s')
         self.skipped = True
 
-    def train(self, timeout=None) -> None:
-        if osp.isdir(self.work_dir):
-            shutil.rmtree(self.work_dir)
-        os.makedirs(self.work_dir)
+    def train(self, timeout=None, resume: bool = False) -> None:
+        """Train (or, with ``resume``, continue) the run; its start and
+        its end are recorded in ``run_info.json``."""
+        self.resumed = resume
+        command = self.command + ['--resume'] if resume else self.command
+        if not resume:
+            if osp.isdir(self.work_dir):
+                shutil.rmtree(self.work_dir)
+            os.makedirs(self.work_dir)
+        self.write_info(command, returncode=None, duration=None)
         start = time.time()
-        with open(self.log_file, 'w') as log:
-            log.write(f'$ {shell_join(self.command)}\n')
+        with open(self.log_file, 'a' if resume else 'w') as log:
+            log.write(f'$ {shell_join(command)}\n')
             log.flush()
             try:
                 proc = subprocess.run(
-                    self.command, stdout=log, stderr=subprocess.STDOUT,
+                    command, stdout=log, stderr=subprocess.STDOUT,
                     timeout=timeout)
                 self.returncode = proc.returncode
             except subprocess.TimeoutExpired:
@@ -341,16 +371,21 @@ class Run:
                 self.error = f'stopped after the --timeout of {timeout} s'
                 log.write(f'\n[compare_algorithms] {self.error}\n')
         self.duration = time.time() - start
+        self.write_info(command, self.returncode, self.duration)
+
+    def write_info(self, command, returncode, duration) -> None:
+        """Record the run in its folder (``returncode`` None: started)."""
         with open(self.info_file, 'w') as f:
             json.dump(
                 dict(
                     config=self.config,
                     seed=self.seed,
-                    command=self.command,
+                    command=command,
                     identity=self.identity(),
-                    returncode=self.returncode,
-                    duration_s=self.duration,
-                    finished=datetime.datetime.now().isoformat(
+                    returncode=returncode,
+                    duration_s=duration,
+                    resumed=self.resumed,
+                    updated=datetime.datetime.now().isoformat(
                         timespec='seconds')),
                 f,
                 indent=2)
@@ -372,7 +407,9 @@ class Run:
 
     def status(self) -> str:
         if self.ok:
-            return 'reused' if self.skipped else 'ok'
+            if self.skipped:
+                return 'reused'
+            return 'ok (resumed)' if self.resumed else 'ok'
         if self.returncode not in (0, None):
             return f'FAILED (exit status {self.returncode})'
         return f'FAILED ({self.error})'
@@ -390,6 +427,7 @@ class Run:
             ok=self.ok,
             error=self.error,
             reused=self.skipped,
+            resumed=self.resumed,
             duration_s=self.duration,
             final_val=final)
         if self.log is not None:
@@ -409,20 +447,25 @@ class Run:
 def run_all(args, runs):
     from tqdm import tqdm
 
-    todo = []
+    todo, resume = [], set()
     for run in runs:
         if args.skip_existing and run.finished_before():
             run.reuse()
         else:
             todo.append(run)
+            if args.resume and run.resumable():
+                resume.add(id(run))
     bar = tqdm(total=len(runs), desc='runs', unit='run', dynamic_ncols=True)
     bar.update(len(runs) - len(todo))
     if len(todo) < len(runs):
         bar.write(f'reusing {len(runs) - len(todo)} finished run(s) '
                   '(--skip-existing)')
+    if resume:
+        bar.write(f'resuming {len(resume)} unfinished run(s) from their '
+                  'last checkpoint (--resume)')
 
     def train(run):
-        run.train(args.timeout)
+        run.train(args.timeout, resume=id(run) in resume)
         return run
 
     def report(run):
@@ -477,6 +520,57 @@ def summarize(args, runs):
     return summary
 
 
+def pairwise_gaps(summary, key='acc/top1'):
+    """Every later config minus every earlier one, paired by seed.
+
+    The issue-level question "is algorithm B above algorithm A by more than
+    the spread over seeds?" answered per pair: the mean of the per-seed
+    differences B - A over the seeds both finished, their sample std, the
+    larger of the two algorithms' own spreads, and whether the pair is
+    separated: at least 2 common seeds, the same sign on every seed, and
+    the gap larger than both spreads.
+
+    Args:
+        summary (dict): From :func:`summarize`, in config order.
+        key (str): The metric compared. Defaults to ``'acc/top1'``.
+
+    Returns:
+        list[dict]: One entry per pair, later config first.
+    """
+    entries = list(summary.values())
+    gaps = []
+    for i, earlier in enumerate(entries):
+        for later in entries[i + 1:]:
+            a, b = earlier[key]['per_seed'], later[key]['per_seed']
+            seeds = [s for s in b if s in a and None not in (a[s], b[s])]
+            diffs = {s: b[s] - a[s] for s in seeds}
+            gap, std = run_logs.mean_std(list(diffs.values()))
+            spreads = [e[key]['std'] for e in (earlier, later)]
+            spread = None if None in spreads else max(spreads)
+            if len(seeds) < 2 or spread is None:
+                verdict = 'n/a (fewer than 2 seeds)'
+            elif len({d > 0 for d in diffs.values()}) > 1 or gap == 0:
+                verdict = 'no (the sign changes between seeds)'
+            elif abs(gap) <= spread:
+                verdict = 'no (gap within the spread)'
+            else:
+                verdict = 'yes'
+            gaps.append(
+                dict(
+                    later=later['name'],
+                    earlier=earlier['name'],
+                    label=f'{later["algorithm"]} − {earlier["algorithm"]}',
+                    metric=key,
+                    seeds=[int(s) for s in seeds],
+                    per_seed=diffs,
+                    gap=gap if seeds else None,
+                    std=std,
+                    spread=spread,
+                    separated=verdict == 'yes',
+                    verdict=verdict))
+    return gaps
+
+
 def pct(value) -> str:
     return '–' if value is None else f'{100 * value:.2f}'
 
@@ -488,7 +582,7 @@ def mean_pm_std(stat: dict) -> str:
     return f'{pct(stat["mean"])} ± {std}'
 
 
-def write_markdown(path, args, runs, summary, plots, command_line,
+def write_markdown(path, args, runs, summary, gaps, plots, command_line,
                    options):
     lines = ['# Algorithm comparison', '']
     lines += [
@@ -519,6 +613,26 @@ def write_markdown(path, args, runs, summary, plots, command_line,
             f'{mean_pm_std(entry["acc/mean1"])} | {per_seed["acc/top1"]} | '
             f'{per_seed["acc/mean1"]} | {iters} |')
     lines.append('')
+    if gaps:
+        lines += [
+            '## Gaps between algorithms (top-1)', '',
+            'Paired by seed: later config minus earlier one, in points, '
+            'over the seeds both finished. *Separated* means at least 2 '
+            'such seeds, the same sign on each, and a gap larger than the '
+            'spread (std over seeds) of either algorithm.', '',
+            '| pair | configs | seeds | gap | per seed | std of the '
+            'differences | larger spread | separated |',
+            '|---|---|---|---|---|---|---|---|'
+        ]
+        for g in gaps:
+            per_seed = ', '.join(f's{s}: {100 * d:+.2f}'
+                                 for s, d in g['per_seed'].items()) or '–'
+            gap = '–' if g['gap'] is None else f'{100 * g["gap"]:+.2f}'
+            lines.append(
+                f'| {g["label"]} | `{g["later"]}` − `{g["earlier"]}` | '
+                f'{len(g["seeds"])} | {gap} | {per_seed} | {pct(g["std"])} '
+                f'| {pct(g["spread"])} | {g["verdict"]} |')
+        lines.append('')
 
     failed = [r for r in runs if not r.ok]
     if failed:
@@ -635,7 +749,8 @@ def main(argv=None):
     summary = summarize(args, runs)
     plots = make_plots(args, runs, summary)
     md_path = osp.join(args.work_dir, 'results.md')
-    write_markdown(md_path, args, runs, summary, plots, command_line,
+    gaps = pairwise_gaps(summary)
+    write_markdown(md_path, args, runs, summary, gaps, plots, command_line,
                    options)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(
@@ -651,6 +766,7 @@ def main(argv=None):
                     for c, (_, dropped) in options.items() if dropped
                 },
                 algorithms=list(summary.values()),
+                gaps=gaps,
                 runs=[r.to_json() for r in runs],
                 plots={k: osp.basename(v)
                        for k, v in plots.items()}),
@@ -663,6 +779,10 @@ def main(argv=None):
               f'{entry["n"]}/{len(entry["seeds"])}  top-1 '
               f'{mean_pm_std(entry["acc/top1"])}  mean-class '
               f'{mean_pm_std(entry["acc/mean1"])}')
+    for g in gaps:
+        if g['gap'] is not None:
+            print(f'{g["label"]:<24} top-1 gap {100 * g["gap"]:+.2f} over '
+                  f'{len(g["seeds"])} seed(s)  separated: {g["verdict"]}')
     failed = [r for r in runs if not r.ok]
     for run in failed:
         print(f'FAILED: {run.name} seed {run.seed}: {run.status()} '
