@@ -1,4 +1,4 @@
-"""tools/analysis: compare_algorithms, plot_run, benchmark_train_step."""
+"""tools/analysis: compare_algorithms, merge_comparisons, plot_run, benchmarks."""
 import importlib.util
 import json
 import os
@@ -195,6 +195,60 @@ def test_compare_pairwise_gaps():
     gaps = {g['label']: g for g in compare.pairwise_gaps(summary)}
     assert gaps['Cmpl − Fixmatch']['verdict'] == 'no (gap within the spread)'
     assert not gaps['Cmpl − Fixmatch']['separated']
+
+
+def write_results(path, runs, labels):
+    """A minimal compare_algorithms results.json: (name, seed, top1, opts)."""
+    records = [
+        dict(config=f'configs/{name}.py', name=name, seed=seed,
+             ok=top1 is not None,
+             final_val=None if top1 is None else {
+                 'iter': 8, 'acc/top1': top1, 'acc/mean1': top1},
+             command=['python', 'tools/train.py', f'configs/{name}.py',
+                      '--work-dir', f'w/{name}/seed{seed}', '--seed',
+                      str(seed), '--cfg-options'] + opts,
+             command_line='...') for name, seed, top1, opts in runs
+    ]
+    path.write_text(json.dumps(dict(
+        runs=records,
+        algorithms=[dict(name=n, algorithm=a) for n, a in labels.items()])))
+    return str(path)
+
+
+def test_merge_comparisons(tmp_path):
+    """Seeds from several reports make one table; runs of one config with
+    other options are refused unless allowed; a failed run is left out."""
+    merge = load_tool('merge_comparisons')
+    labels = dict(sup='Supervised', cmpl='CMPL')
+    x, y = ['a=1'], ['a=2']
+    first = write_results(tmp_path / 'a.json', [
+        ('sup', 0, 0.60, x), ('cmpl', 0, 0.70, x), ('sup', 1, 0.62, x),
+        ('cmpl', 1, 0.73, x), ('cmpl', 2, None, x)], labels)
+    second = write_results(tmp_path / 'b.json', [
+        ('sup', 2, 0.61, x), ('cmpl', 2, 0.71, x + ['--resume'])], labels)
+    out = tmp_path / 'merged'
+    assert merge.main([first, second, '--out', str(out)]) == 0
+    merged = json.loads((out / 'results.json').read_text())
+    by_name = {a['name']: a for a in merged['algorithms']}
+    assert by_name['cmpl']['n'] == 3 and by_name['sup']['n'] == 3
+    assert by_name['cmpl']['acc/top1']['mean'] == pytest.approx(0.7133, 1e-3)
+    (gap, ) = merged['gaps']
+    assert gap['label'] == 'CMPL − Supervised' and gap['seeds'] == [0, 1, 2]
+    assert gap['gap'] == pytest.approx(0.1033, 1e-3) and gap['separated']
+    md = (out / 'results.md').read_text()
+    assert '| CMPL | `cmpl` | 3 | 71.33 ± 1.53 |' in md
+    assert 's0: 70.00, s1: 73.00, s2: 71.00' in md
+    assert '| CMPL − Supervised | `cmpl` − `sup` | 3 | +10.33 |' in md
+
+    other = write_results(tmp_path / 'c.json', [('cmpl', 3, 0.5, y)], labels)
+    with pytest.raises(SystemExit, match=r'different --cfg-options:\n  cmpl'):
+        merge.main([first, other, '--out', str(out)])
+    assert merge.main(
+        [first, other, '--out', str(out), '--allow-different-options']) == 0
+    assert '`cmpl`: `a=2` in seed 3' in (out / 'results.md').read_text()
+    clash = write_results(tmp_path / 'd.json', [('sup', 0, 0.5, x)], labels)
+    with pytest.raises(SystemExit, match='sup seed 0 has different results'):
+        merge.main([first, clash, '--out', str(out)])
 
 
 def test_compare_skip_existing(comparison, tiny_dataset):

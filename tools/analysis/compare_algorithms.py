@@ -542,7 +542,8 @@ def pairwise_gaps(summary, key='acc/top1'):
     for i, earlier in enumerate(entries):
         for later in entries[i + 1:]:
             a, b = earlier[key]['per_seed'], later[key]['per_seed']
-            seeds = [s for s in b if s in a and None not in (a[s], b[s])]
+            seeds = sorted((s for s in b if s in a
+                            and None not in (a[s], b[s])), key=int)
             diffs = {s: b[s] - a[s] for s in seeds}
             gap, std = run_logs.mean_std(list(diffs.values()))
             spreads = [e[key]['std'] for e in (earlier, later)]
@@ -582,6 +583,30 @@ def mean_pm_std(stat: dict) -> str:
     return f'{pct(stat["mean"])} ± {std}'
 
 
+def gap_table(gaps) -> list:
+    """Markdown lines of :func:`pairwise_gaps` (none without a pair)."""
+    if not gaps:
+        return []
+    lines = [
+        '## Gaps between algorithms (top-1)', '',
+        'Paired by seed: later config minus earlier one, in points, over '
+        'the seeds both finished. *Separated* means at least 2 such seeds, '
+        'the same sign on each, and a gap larger than the spread (std over '
+        'seeds) of either algorithm.', '',
+        '| pair | configs | seeds | gap | per seed | std of the differences '
+        '| larger spread | separated |', '|---|---|---|---|---|---|---|---|'
+    ]
+    for g in gaps:
+        per_seed = ', '.join(f's{s}: {100 * d:+.2f}'
+                             for s, d in g['per_seed'].items()) or '–'
+        gap = '–' if g['gap'] is None else f'{100 * g["gap"]:+.2f}'
+        lines.append(f'| {g["label"]} | `{g["later"]}` − `{g["earlier"]}` | '
+                     f'{len(g["seeds"])} | {gap} | {per_seed} | '
+                     f'{pct(g["std"])} | {pct(g["spread"])} | '
+                     f'{g["verdict"]} |')
+    return lines + ['']
+
+
 def write_markdown(path, args, runs, summary, gaps, plots, command_line,
                    options):
     lines = ['# Algorithm comparison', '']
@@ -613,26 +638,7 @@ def write_markdown(path, args, runs, summary, gaps, plots, command_line,
             f'{mean_pm_std(entry["acc/mean1"])} | {per_seed["acc/top1"]} | '
             f'{per_seed["acc/mean1"]} | {iters} |')
     lines.append('')
-    if gaps:
-        lines += [
-            '## Gaps between algorithms (top-1)', '',
-            'Paired by seed: later config minus earlier one, in points, '
-            'over the seeds both finished. *Separated* means at least 2 '
-            'such seeds, the same sign on each, and a gap larger than the '
-            'spread (std over seeds) of either algorithm.', '',
-            '| pair | configs | seeds | gap | per seed | std of the '
-            'differences | larger spread | separated |',
-            '|---|---|---|---|---|---|---|---|'
-        ]
-        for g in gaps:
-            per_seed = ', '.join(f's{s}: {100 * d:+.2f}'
-                                 for s, d in g['per_seed'].items()) or '–'
-            gap = '–' if g['gap'] is None else f'{100 * g["gap"]:+.2f}'
-            lines.append(
-                f'| {g["label"]} | `{g["later"]}` − `{g["earlier"]}` | '
-                f'{len(g["seeds"])} | {gap} | {per_seed} | {pct(g["std"])} '
-                f'| {pct(g["spread"])} | {g["verdict"]} |')
-        lines.append('')
+    lines += gap_table(gaps)
 
     failed = [r for r in runs if not r.ok]
     if failed:
