@@ -486,22 +486,37 @@ def test_factor_accuracy_tool(comparison, tmp_path):
     for row in result['runs']:
         name = osp.basename(osp.dirname(row['work_dir']))
         seed = int(osp.basename(row['work_dir'])[len('seed'):])
-        assert row['config'] == name
+        assert row['config'] == f'results/{name}'  # <comparison>/<config>
         if row['network'] == 'primary':
             last_val = compared[(name, seed)]['val'][-1]
             assert row['top1'] == pytest.approx(last_val['acc/top1'])
         assert row['top1'] <= min(row['shape_acc'], row['motion_acc'])
     assert set(result['summary']) == {
-        'supervised_r3d18q_synthetic', 'cmpl_r3d18q_synthetic'
+        'results/supervised_r3d18q_synthetic', 'results/cmpl_r3d18q_synthetic'
     }
-    assert set(result['summary']['cmpl_r3d18q_synthetic']) == {
-        'primary', 'auxiliary'
-    }
-    assert result['summary']['cmpl_r3d18q_synthetic']['auxiliary']['top1'][
-        'std'] is not None
+    cmpl = result['summary']['results/cmpl_r3d18q_synthetic']
+    assert set(cmpl) == {'primary', 'auxiliary'}
+    assert cmpl['auxiliary']['top1']['std'] is not None
     assert result['skipped'] == [
         dict(work_dir=missing, reason='no dumped config')
     ]
+
+
+def test_factor_accuracy_cfg_options(comparison, monkeypatch):
+    """--cfg-options reach the config every checkpoint is scored with."""
+    factor = load_tool('factor_accuracy')
+    seen = []
+
+    def fake_validate(cfg, checkpoint, evaluator):
+        seen.append((cfg.val_dataloader.dataset.ann_file, checkpoint))
+        return {'factor/' + k: 0.5 for k in factor.FACTORS}
+
+    monkeypatch.setattr(factor, 'validate_checkpoint', fake_validate)
+    run = osp.join(comparison['out'], 'supervised_r3d18q_synthetic', 'seed0')
+    assert factor.main([
+        run, '--cfg-options', 'val_dataloader.dataset.ann_file=big/val.txt'
+    ]) == 0
+    assert seen == [('big/val.txt', osp.join(run, 'iter_4.pth'))]
 
 
 def test_recompute_bn_stats(tiny_dataset, tmp_path, capsys):

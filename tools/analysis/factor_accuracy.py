@@ -12,7 +12,15 @@ the two networks learned can be compared::
 
 A work dir needs the config the run dumped (as ``tools/train.py`` writes
 it) and ``last_checkpoint``. Runs whose folder lacks either are reported
-and skipped.
+and skipped. ``--cfg-options`` change every run's config before the
+evaluation, e.g. to score the checkpoints on a larger validation set::
+
+    python tools/analysis/factor_accuracy.py work_dirs/compare/*/seed* \
+        --cfg-options val_dataloader.dataset.ann_file=data/val2000/val.txt \
+        val_dataloader.dataset.data_prefix.video=data/val2000
+
+Runs are grouped by the folder that holds their ``seedN`` folders
+(``<comparison>/<config name>`` in ``compare_algorithms.py``'s layout).
 """
 import argparse
 import json
@@ -24,6 +32,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import run_logs  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 from checkpoint_eval import validate_checkpoint  # noqa: E402
 
 FACTORS = ('top1', 'shape_acc', 'motion_acc', 'motion_axis_acc')
@@ -35,6 +44,10 @@ def parse_args(argv=None):
         'and report shape and motion accuracy.')
     parser.add_argument('work_dirs', nargs='+', help='run work dirs')
     parser.add_argument('--out', help='also write the results as JSON here')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default={},
+        help='KEY=VALUE overrides of every run\'s config (e.g. another '
+        'validation set: val_dataloader.dataset.ann_file=...)')
     return parser.parse_args(argv)
 
 
@@ -50,8 +63,9 @@ def last_checkpoint(work_dir):
     return path if path and osp.isfile(path) else None
 
 
-def evaluate(config_path, checkpoint):
-    """Factor metrics of ``checkpoint`` on the config's validation set.
+def evaluate(config_path, checkpoint, cfg_options=None):
+    """Factor metrics of ``checkpoint`` on the config's validation set
+    (after ``cfg_options``, a dict of dotted keys, are merged in).
 
     Returns:
         dict[str, dict]: Metrics by network: ``primary`` always,
@@ -60,6 +74,8 @@ def evaluate(config_path, checkpoint):
     from mmengine.config import Config
 
     cfg = Config.fromfile(config_path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     model = cfg.model
     primary = model.get('primary', model)
     num_classes = primary['cls_head']['num_classes']
@@ -84,12 +100,16 @@ def evaluate(config_path, checkpoint):
 
 
 def run_name(work_dir):
-    """The name runs are grouped by: the folder above ``seedN`` folders
-    (``compare_algorithms.py``'s layout), else the work dir's own name."""
+    """The name runs are grouped by: ``<comparison>/<config name>`` for
+    ``compare_algorithms.py``'s ``seedN`` folders, else the work dir's own
+    name."""
     work_dir = osp.normpath(work_dir)
     base = osp.basename(work_dir)
     if re.fullmatch(r'seed\d+', base):
-        return osp.basename(osp.dirname(work_dir))
+        config_dir = osp.dirname(work_dir)
+        comparison = osp.basename(osp.dirname(config_dir))
+        return osp.join(comparison, osp.basename(config_dir)) \
+            if comparison else osp.basename(config_dir)
     return base
 
 
@@ -103,7 +123,8 @@ def main(argv=None):
             failures.append((work_dir, 'no dumped config' if config_path is
                              None else 'no last_checkpoint'))
             continue
-        for network, metrics in evaluate(config_path, checkpoint).items():
+        for network, metrics in evaluate(config_path, checkpoint,
+                                         args.cfg_options).items():
             rows.append(
                 dict(
                     work_dir=work_dir,
