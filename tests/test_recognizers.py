@@ -213,6 +213,35 @@ def test_separate_unlabeled_forward_leaves_supervised_training_alone(
     assert not torch.allclose(joint[conv], supervised[conv], atol=1e-6)
 
 
+def test_cmpl_primary_without_pseudo_labels_trains_as_supervised():
+    """Several steps with the demo configs' optimizer (momentum, weight
+    decay, gradient clipping over both networks): a CMPL primary whose
+    pseudo-label weight is 0 (separate forward, dropout off) follows the
+    supervised primary exactly, while its auxiliary keeps learning. So one
+    optimizer over both networks couples them through nothing else."""
+    from mmengine.optim import build_optim_wrapper
+    supervised, cfg = build('supervised')
+    cmpl, _ = build(
+        'cmpl', threshold=0.0, unlabeled_forward='separate',
+        unsup_weight=dict(primary=0.0, auxiliary=1.0))
+    for model in (supervised, cmpl):
+        model.primary.cls_head.dropout.p = 0.0
+    cmpl.primary.load_state_dict(supervised.primary.state_dict())
+    aux_before = copy.deepcopy(cmpl.auxiliary.state_dict())
+    optims = [build_optim_wrapper(m, cfg.optim_wrapper)
+              for m in (supervised, cmpl)]
+    for step in range(4):
+        for model, optim in zip((supervised, cmpl), optims):
+            losses = model.train_step(fake_batch(batch=4, seed=step), optim)
+        assert float(losses['unsup_aux_mask_ratio']) == 1.0
+    cmpl_primary = cmpl.primary.state_dict()
+    for key, value in supervised.primary.state_dict().items():
+        assert torch.equal(cmpl_primary[key], value), key
+    conv = 'backbone.conv1.conv.weight'
+    assert not torch.equal(cmpl.auxiliary.state_dict()[conv],
+                           aux_before[conv])
+
+
 def test_separate_unlabeled_forward_still_trains_on_pseudo_labels():
     model, _ = build('cmpl', threshold=0.0, unlabeled_forward='separate')
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
