@@ -184,6 +184,8 @@ def test_compare_pairwise_gaps():
     assert fix_sup['gap'] == pytest.approx(0.09)
     assert fix_sup['per_seed']['1'] == pytest.approx(0.09)
     assert fix_sup['spread'] == pytest.approx(0.01)
+    # diffs 0.10, 0.09, 0.08: std 0.01, so (2 * 0.01 / 0.09)^2 < 2
+    assert fix_sup['seeds_needed'] == 2
     # cmpl - fixmatch: +0.05, -0.03, +0.03
     assert gaps['Cmpl − Fixmatch']['verdict'].startswith('no (the sign')
     assert gaps['Cmpl − Sup']['verdict'] == 'yes'
@@ -194,6 +196,8 @@ def test_compare_pairwise_gaps():
     summary['b'] = entry('fixmatch', {'0': 0.73, '1': 0.66, '2': 0.70})
     gaps = {g['label']: g for g in compare.pairwise_gaps(summary)}
     assert gaps['Cmpl − Fixmatch']['verdict'] == 'no (gap within the spread)'
+    # diffs 0.01, 0.05, 0.02: (2 * 0.0208 / 0.0267)^2 = 2.4
+    assert gaps['Cmpl − Fixmatch']['seeds_needed'] == 3
     assert not gaps['Cmpl − Fixmatch']['separated']
 
 
@@ -239,6 +243,7 @@ def test_merge_comparisons(tmp_path):
     assert '| CMPL | `cmpl` | 3 | 71.33 ± 1.53 |' in md
     assert 's0: 70.00, s1: 73.00, s2: 71.00' in md
     assert '| CMPL − Supervised | `cmpl` − `sup` | 3 | +10.33 |' in md
+    assert md.rstrip().count('| yes | 2 |') == 1  # seeds for 2 SE
 
     other = write_results(tmp_path / 'c.json', [('cmpl', 3, 0.5, y)], labels)
     with pytest.raises(SystemExit, match=r'different --cfg-options:\n  cmpl'):

@@ -68,6 +68,7 @@ import argparse
 import datetime
 import functools
 import json
+import math
 import os
 import os.path as osp
 import platform
@@ -528,7 +529,10 @@ def pairwise_gaps(summary, key='acc/top1'):
     differences B - A over the seeds both finished, their sample std, the
     larger of the two algorithms' own spreads, and whether the pair is
     separated: at least 2 common seeds, the same sign on every seed, and
-    the gap larger than both spreads.
+    the gap larger than both spreads. ``seeds_needed`` estimates how many
+    paired seeds would put the gap two standard errors from zero,
+    ``ceil((2 * std / gap) ** 2)``: a planning figure, as rough as the std
+    of a few seeds is.
 
     Args:
         summary (dict): From :func:`summarize`, in config order.
@@ -556,6 +560,9 @@ def pairwise_gaps(summary, key='acc/top1'):
                 verdict = 'no (gap within the spread)'
             else:
                 verdict = 'yes'
+            needed = None
+            if std is not None and gap:
+                needed = max(2, math.ceil((2 * std / gap)**2))
             gaps.append(
                 dict(
                     later=later['name'],
@@ -568,6 +575,7 @@ def pairwise_gaps(summary, key='acc/top1'):
                     std=std,
                     spread=spread,
                     separated=verdict == 'yes',
+                    seeds_needed=needed,
                     verdict=verdict))
     return gaps
 
@@ -592,9 +600,12 @@ def gap_table(gaps) -> list:
         'Paired by seed: later config minus earlier one, in points, over '
         'the seeds both finished. *Separated* means at least 2 such seeds, '
         'the same sign on each, and a gap larger than the spread (std over '
-        'seeds) of either algorithm.', '',
+        'seeds) of either algorithm. *Seeds for 2 SE*: how many paired '
+        'seeds would put the gap two standard errors of the mean '
+        'difference from zero, if the std stayed as measured.', '',
         '| pair | configs | seeds | gap | per seed | std of the differences '
-        '| larger spread | separated |', '|---|---|---|---|---|---|---|---|'
+        '| larger spread | separated | seeds for 2 SE |',
+        '|---|---|---|---|---|---|---|---|---|'
     ]
     for g in gaps:
         per_seed = ', '.join(f's{s}: {100 * d:+.2f}'
@@ -603,7 +614,7 @@ def gap_table(gaps) -> list:
         lines.append(f'| {g["label"]} | `{g["later"]}` − `{g["earlier"]}` | '
                      f'{len(g["seeds"])} | {gap} | {per_seed} | '
                      f'{pct(g["std"])} | {pct(g["spread"])} | '
-                     f'{g["verdict"]} |')
+                     f'{g["verdict"]} | {g["seeds_needed"] or "–"} |')
     return lines + ['']
 
 
