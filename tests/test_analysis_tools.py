@@ -229,7 +229,7 @@ def test_merge_comparisons(tmp_path):
         ('sup', 0, 0.60, x), ('cmpl', 0, 0.70, x), ('sup', 1, 0.62, x),
         ('cmpl', 1, 0.73, x), ('cmpl', 2, None, x)], labels)
     second = write_results(tmp_path / 'b.json', [
-        ('sup', 2, 0.61, x), ('cmpl', 2, 0.71, x + ['--resume'])], labels)
+        ('sup', 2, 0.61, x), ('cmpl', 2, 0.71, x)], labels)
     out = tmp_path / 'merged'
     assert merge.main([first, second, '--out', str(out)]) == 0
     merged = json.loads((out / 'results.json').read_text())

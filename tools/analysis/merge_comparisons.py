@@ -52,8 +52,7 @@ def training_options(command) -> list:
     """The ``--cfg-options`` of a recorded ``tools/train.py`` command."""
     if '--cfg-options' not in command:
         return []
-    options = list(command[command.index('--cfg-options') + 1:])
-    return [o for o in options if o != '--resume']
+    return list(command[command.index('--cfg-options') + 1:])
 
 
 def parse_args(argv=None):
