@@ -408,6 +408,10 @@ def test_benchmark_train_step(tmp_path):
     for key in 'abc':
         assert len(variants[key]['ms_all']) == 2
         assert variants[key]['memory_bytes'] > 0, variants[key]['memory']
+        assert variants[key]['clips_per_s'] == pytest.approx(
+            3e3 / variants[key]['ms_median'])
+    assert result['amp'] is False and result['amp_dtype'] is None
+    assert result['gpu'] is None and result['date']
     # same primary; CMPL adds the auxiliary
     assert variants['a']['params'] == variants['b']['params'] < \
         variants['c']['params']

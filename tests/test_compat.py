@@ -43,6 +43,41 @@ def test_drn_placeholder_refuses_to_build():
         DRN()
 
 
+def test_multimodal_skipped_only_for_incompatible_transformers(
+        tmp_path, monkeypatch):
+    import importlib.util
+    package = tmp_path / 'transformers'
+    package.mkdir()
+    (package / '__init__.py').write_text('')
+    spec = importlib.util.spec_from_file_location(
+        'transformers', str(package / '__init__.py'))
+    monkeypatch.setattr(importlib.util, 'find_spec',
+                        lambda name, *a: spec if name == 'transformers' else
+                        None)
+    (package / 'modeling_utils.py').write_text(
+        'from .pytorch_utils import apply_chunking_to_forward\n')
+    assert not compat.multimodal_is_incompatible()  # transformers 4.x
+    (package / 'modeling_utils.py').write_text('class PreTrainedModel: ...\n')
+    assert compat.multimodal_is_incompatible()  # transformers 5.x
+    monkeypatch.setattr(importlib.util, 'find_spec', lambda name, *a: None)
+    assert not compat.multimodal_is_incompatible()  # no transformers
+
+
+def test_head_loss_accepts_bfloat16_scores():
+    from mmaction.models import I3DHead
+    from mmaction.structures import ActionDataSample
+    head = I3DHead(num_classes=4, in_channels=8)
+    samples = [ActionDataSample().set_gt_label(i) for i in (0, 3)]
+    scores = torch.randn(2, 4)
+    expected = head.loss_by_feat(scores, samples)
+    got = head.loss_by_feat(scores.bfloat16(), samples)
+    assert got['loss_cls'].dtype == torch.float32
+    torch.testing.assert_close(
+        got['loss_cls'], expected['loss_cls'], atol=0.05, rtol=0.05)
+    assert set(got) == set(expected)
+    assert compat.upcast_bfloat16_head_scores() is False  # idempotent
+
+
 def _runner_like_checkpoint():
     buffer = HistoryBuffer()
     buffer.update(1.5)

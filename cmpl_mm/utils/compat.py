@@ -12,6 +12,19 @@ Each fix is narrow and only acts where the installed stack needs it:
   allowlists exactly the non-tensor types a Runner checkpoint holds, and
   :func:`register_safe_local_loader` replaces mmengine's local-file loader by
   one that keeps safe loading on and explains a refusal.
+* ``mmaction2==1.2.0`` imports its VindLU models (``models/multimodal``)
+  whenever ``transformers`` is installed, and they import
+  ``apply_chunking_to_forward`` from ``transformers.modeling_utils``, which
+  newer transformers releases (5.x) no longer export: ``import
+  mmaction.models`` then fails in any environment that also has such a
+  transformers. :func:`skip_incompatible_multimodal` makes mmaction2 register
+  its VindLU placeholders instead (as it does without transformers), only
+  when that name is absent from the installed ``modeling_utils.py``.
+* ``mmaction2==1.2.0``'s ``BaseHead.loss_by_feat`` computes its top-k
+  accuracy through ``cls_scores.cpu().numpy()``, which fails on the
+  bfloat16 scores of ``AmpOptimWrapper(dtype='bfloat16')`` (numpy has no
+  bfloat16). :func:`upcast_bfloat16_head_scores` hands it float32 scores
+  in that case only (the loss is computed in float32 under autocast anyway).
 """
 import importlib.util
 import os.path as osp
@@ -68,6 +81,61 @@ def provide_missing_drn() -> bool:
     package.drn = module
     sys.modules[_DRN_MODULES[0]] = package
     sys.modules[_DRN_MODULES[1]] = module
+    return True
+
+
+def multimodal_is_incompatible() -> bool:
+    """Whether mmaction2's VindLU models would fail to import against the
+    installed ``transformers`` (read from its source, without importing it,
+    which takes seconds)."""
+    spec = importlib.util.find_spec('transformers')
+    if spec is None or spec.origin is None:
+        return False
+    source = osp.join(osp.dirname(spec.origin), 'modeling_utils.py')
+    try:
+        with open(source, encoding='utf-8') as f:
+            return 'apply_chunking_to_forward' not in f.read()
+    except OSError:
+        return False
+
+
+def skip_incompatible_multimodal() -> bool:
+    """Have mmaction2 register placeholders for its VindLU models when the
+    installed ``transformers`` cannot import them.
+
+    Acts only before ``mmaction.models`` is imported.
+
+    Returns:
+        bool: True when mmaction2's multimodal flag was turned off.
+    """
+    if 'mmaction.models.multimodal' in sys.modules:
+        return False
+    from mmaction.utils import dependency
+    if not dependency.WITH_MULTIMODAL or not multimodal_is_incompatible():
+        return False
+    dependency.WITH_MULTIMODAL = False
+    return True
+
+
+def upcast_bfloat16_head_scores() -> bool:
+    """Let mmaction2's classification heads take bfloat16 scores.
+
+    Returns:
+        bool: True when ``BaseHead.loss_by_feat`` was wrapped now.
+    """
+    from mmaction.models.heads.base import BaseHead
+    original = BaseHead.loss_by_feat
+    if getattr(original, '_cmpl_mm_upcasts_bfloat16', False):
+        return False
+
+    def loss_by_feat(self, cls_scores, data_samples):
+        if cls_scores.dtype == torch.bfloat16:
+            cls_scores = cls_scores.float()
+        return original(self, cls_scores, data_samples)
+
+    loss_by_feat._cmpl_mm_upcasts_bfloat16 = True
+    loss_by_feat.__doc__ = original.__doc__
+    BaseHead.loss_by_feat = loss_by_feat
     return True
 
 
@@ -153,6 +221,8 @@ def apply_all() -> None:
     checkpoint writing of :mod:`cmpl_mm.utils.crash_safe`."""
     from .crash_safe import apply_crash_safety
     provide_missing_drn()
+    skip_incompatible_multimodal()
+    upcast_bfloat16_head_scores()
     allow_mmengine_checkpoint_globals()
     register_safe_local_loader()
     apply_crash_safety()

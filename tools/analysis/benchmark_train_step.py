@@ -139,7 +139,11 @@ def parse_args(argv=None):
         default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
         '--amp', action='store_true',
-        help='AmpOptimWrapper (float16 autocast), CUDA only')
+        help='AmpOptimWrapper (autocast to --amp-dtype), CUDA only')
+    parser.add_argument(
+        '--amp-dtype', choices=('float16', 'bfloat16'), default='float16',
+        help='autocast dtype of --amp (default: float16, with dynamic loss '
+        'scaling as MMEngine\'s AmpOptimWrapper does)')
     parser.add_argument(
         '--iters', type=int, default=10,
         help='timed iterations per variant (default: 10)')
@@ -280,6 +284,7 @@ def build(spec, key, args):
     optim.setdefault('optimizer', {})['lr'] = 0.
     if args.amp:
         optim['type'] = 'AmpOptimWrapper'
+        optim['dtype'] = args.amp_dtype
         optim.setdefault('loss_scale', 'dynamic')
     return model, build_optim_wrapper(model, optim)
 
@@ -572,7 +577,7 @@ def main(argv=None):
     print(f'device {args.device}'
           f'{" (" + torch.cuda.get_device_name() + ")" if args.device == "cuda" else ""}'  # noqa: E501
           f', torch {torch.__version__}, {torch.get_num_threads()} threads'
-          f'{", AMP" if args.amp else ""}')
+          f'{", AMP " + args.amp_dtype if args.amp else ""}')
     print(f'configs: (a)+(b) {args.config_primary}; (c) {args.config_cmpl}')
     print(f'batch: B={B} labeled + mu*B={mu * B} unlabeled clips x 2 views '
           f'= {n_clips} clips of {"x".join(map(str, shape))} (CxTxHxW) per '
@@ -608,7 +613,7 @@ def main(argv=None):
     else:
         mem_head = 'peak RSS +MiB'
     print(f'\n{"variant":<36}{"params M":>9}{"ms/iter":>10}{"min":>9}'
-          f'{"max":>9}{mem_head:>16}')
+          f'{"max":>9}{"clips/s":>9}{mem_head:>16}')
     rows = {}
     for key in VARIANTS:
         ms = [1e3 * t for t in times[key]]
@@ -627,11 +632,12 @@ def main(argv=None):
             params=params,
             ms_median=1e3 * med[key],
             ms_all=ms,
+            clips_per_s=n_clips / med[key],
             memory_bytes=mem_value,
             memory=mem)
         print(f'{spec["labels"][key]:<36}{params / 1e6:>9.3f}'
               f'{1e3 * med[key]:>10.1f}{min(ms):>9.1f}{max(ms):>9.1f}'
-              f'{mem_text:>16}')
+              f'{n_clips / med[key]:>9.1f}{mem_text:>16}')
     for key, mem in memory.items():
         if 'error' in mem:
             print(f'memory of ({key}) failed: {mem["error"]}')
@@ -674,6 +680,12 @@ def main(argv=None):
                 dict(
                     device=args.device,
                     amp=args.amp,
+                    amp_dtype=args.amp_dtype if args.amp else None,
+                    cudnn_benchmark=args.cudnn_benchmark,
+                    gpu=torch.cuda.get_device_name()
+                    if args.device == 'cuda' else None,
+                    torch=torch.__version__,
+                    date=time.strftime('%Y-%m-%d'),
                     threads=torch.get_num_threads(),
                     config_primary=args.config_primary,
                     config_cmpl=args.config_cmpl,
