@@ -388,7 +388,7 @@ def test_benchmark_train_step(tmp_path):
     out_json = str(tmp_path / 'bench.json')
     proc = run_tool([
         'tools/analysis/benchmark_train_step.py', '--iters', '2', '--warmup',
-        '1', '--batch', '1', '--out-json', out_json
+        '1', '--batch', '1', '--complexity', '--out-json', out_json
     ])
     log = proc.stdout[-4000:] + proc.stderr[-4000:]
     # 1 = a target missed (timings on a shared CPU); anything else is a bug
@@ -412,6 +412,14 @@ def test_benchmark_train_step(tmp_path):
             3e3 / variants[key]['ms_median'])
     assert result['amp'] is False and result['amp_dtype'] is None
     assert result['gpu'] is None and result['date']
+    complexity = result['complexity']
+    assert set(complexity) == {'primary', 'auxiliary'}
+    assert complexity['primary']['mac_share'] == 1.0
+    # the demo auxiliary is the primary's architecture at 1/4 width
+    assert complexity['auxiliary']['conv3d'] == \
+        complexity['primary']['conv3d'] > 0
+    assert 0 < complexity['auxiliary']['mac_share'] < \
+        complexity['auxiliary']['activation_share'] < 1
     # same primary; CMPL adds the auxiliary
     assert variants['a']['params'] == variants['b']['params'] < \
         variants['c']['params']

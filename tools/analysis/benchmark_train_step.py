@@ -73,6 +73,8 @@ Examples::
 
     # where the time goes
     python tools/analysis/benchmark_train_step.py --profile
+    # multiply-adds and activation elements of CMPL's two networks
+    python tools/analysis/benchmark_train_step.py --complexity
 """
 import argparse
 import copy
@@ -169,6 +171,12 @@ def parse_args(argv=None):
     parser.add_argument(
         '--profile-iters', type=int, default=3,
         help='iterations per variant profiled (default: 3)')
+    parser.add_argument(
+        '--complexity', action='store_true',
+        help='also count, for one clip through each network\'s backbone of '
+        '(c), the Conv3d multiply-adds, the elements output by its leaf '
+        'modules (activations) and its Conv3d layers: where a thin '
+        'auxiliary\'s time goes on a GPU')
     parser.add_argument('--out-json', help='also write the figures here')
     args = parser.parse_args(argv)
     if args.amp and args.device != 'cuda':
@@ -553,6 +561,56 @@ def profile_variants(models, batches, args, labels):
                   f' -> {per_op[new].get(op, 0.):8.2f})')
 
 
+def backbone_complexity(net, shape):
+    """Conv3d multiply-adds, leaf-module output elements and Conv3d count
+    of ``net.backbone`` for one clip of ``shape`` (C, T, H, W), counted by
+    forward hooks on a CPU copy in eval mode."""
+    backbone = copy.deepcopy(net.backbone).cpu().float()
+    backbone.eval()  # mmaction2's ResNet3d.train() returns None
+    counts = dict(macs=0, activations=0, conv3d=0)
+
+    def count(module, inputs, output):
+        if isinstance(module, torch.nn.Conv3d):
+            kernel = module.kernel_size
+            counts['macs'] += output.numel() * (
+                module.in_channels // module.groups) * kernel[0] * \
+                kernel[1] * kernel[2]
+            counts['conv3d'] += 1
+        if next(module.children(), None) is None and \
+                isinstance(output, torch.Tensor):
+            counts['activations'] += output.numel()
+
+    hooks = [m.register_forward_hook(count) for m in backbone.modules()]
+    try:
+        with torch.no_grad():
+            backbone(torch.zeros((1, ) + tuple(shape)))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return counts
+
+
+def print_complexity(model, shape):
+    """:func:`backbone_complexity` of every network of ``model``, with the
+    ratios to the primary."""
+    networks = model.networks() if hasattr(model, 'networks') else \
+        dict(primary=model)
+    result = {name: backbone_complexity(net, shape)
+              for name, net in networks.items()}
+    base = result['primary']
+    print(f'\nper clip of {"x".join(map(str, shape))}, forward, backbone '
+          'only (forward hooks):')
+    print(f'{"network of (c)":<16}{"GMAC":>9}{"activations M":>15}'
+          f'{"Conv3d":>8}{"MAC share":>11}{"activation share":>18}')
+    for name, c in result.items():
+        c['mac_share'] = c['macs'] / base['macs']
+        c['activation_share'] = c['activations'] / base['activations']
+        print(f'{name:<16}{c["macs"] / 1e9:>9.2f}'
+              f'{c["activations"] / 1e6:>15.1f}{c["conv3d"]:>8}'
+              f'{c["mac_share"]:>11.3f}{c["activation_share"]:>18.3f}')
+    return result
+
+
 # ---------------------------------------------------------------------- #
 def mib(n):
     return None if n is None else n / 2**20
@@ -671,6 +729,9 @@ def main(argv=None):
               f'memory(c)/memory(b) = {mem_ratio["c_over_b"]:.3f}   '
               '(no target)')
 
+    complexity = print_complexity(models['c'][0], shape) \
+        if args.complexity else None
+
     if args.profile:
         profile_variants(models, batches, args, spec['labels'])
 
@@ -699,6 +760,7 @@ def main(argv=None):
                     ratio_b_over_a=ratio_ba,
                     ratio_c_over_b=ratio_cb,
                     memory_ratios=mem_ratio,
+                    complexity=complexity,
                     targets=dict(b_over_a=TARGET_BA, c_over_b=TARGET_CB),
                     passed=dict(b_over_a=ok_ba, c_over_b=ok_cb)),
                 f,
