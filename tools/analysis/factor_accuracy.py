@@ -29,6 +29,10 @@ import os.path as osp
 import re
 import sys
 
+# the repository root (cmpl_mm without installing it, as tools/train.py)
+# and this folder (the shared analysis modules)
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import run_logs  # noqa: E402

@@ -25,6 +25,10 @@ import sys
 
 from mmengine.config import DictAction
 
+# the repository root (cmpl_mm without installing it, as tools/train.py)
+# and this folder (the shared analysis modules)
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from checkpoint_eval import validate_checkpoint  # noqa: E402
