@@ -593,10 +593,8 @@ def backbone_complexity(net, shape):
 def print_complexity(model, shape):
     """:func:`backbone_complexity` of every network of ``model``, with the
     ratios to the primary."""
-    networks = model.networks() if hasattr(model, 'networks') else \
-        dict(primary=model)
     result = {name: backbone_complexity(net, shape)
-              for name, net in networks.items()}
+              for name, net in model.networks().items()}
     base = result['primary']
     print(f'\nper clip of {"x".join(map(str, shape))}, forward, backbone '
           'only (forward hooks):')
