@@ -213,6 +213,16 @@ def write_results(path, runs, labels):
                       str(seed), '--cfg-options'] + opts,
              command_line='...') for name, seed, top1, opts in runs
     ]
+    for record in records:  # the curves compare_algorithms records
+        if record['ok']:
+            top1 = record['final_val']['acc/top1']
+            record['val'] = [dict(iter=4, **{'acc/top1': top1 - 0.1}),
+                             record['final_val']]
+            if record['name'] != 'sup':
+                record['pseudo'] = [
+                    dict(iter=i, primary=dict(mask_ratio=0.1 * i,
+                                              precision=0.5))
+                    for i in (2, 4, 6, 8)]
     path.write_text(json.dumps(dict(
         runs=records,
         algorithms=[dict(name=n, algorithm=a) for n, a in labels.items()])))
@@ -244,6 +254,13 @@ def test_merge_comparisons(tmp_path):
     assert 's0: 70.00, s1: 73.00, s2: 71.00' in md
     assert '| CMPL − Supervised | `cmpl` − `sup` | 3 | +10.33 |' in md
     assert md.rstrip().count('| yes | 2 |') == 1  # seeds for 2 SE
+    # plots over all merged seeds, from the recorded curves
+    assert merged['plots'] == {
+        'val_top1': str(out / 'val_top1.png'),
+        'pseudo_labels': str(out / 'pseudo_labels.png')}
+    assert_png(out / 'val_top1.png')
+    assert_png(out / 'pseudo_labels.png')
+    assert '![val_top1](val_top1.png)' in md
 
     other = write_results(tmp_path / 'c.json', [('cmpl', 3, 0.5, y)], labels)
     with pytest.raises(SystemExit, match=r'different --cfg-options:\n  cmpl'):

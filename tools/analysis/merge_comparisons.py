@@ -16,7 +16,9 @@ training command minus ``--seed`` and ``--work-dir``), otherwise the files
 are not comparable and the tool stops naming them
 (``--allow-different-options`` merges anyway and lists the differences).
 The same config and seed in two files must have the same result.
-Written to ``--out``: ``results.md`` and ``results.json``.
+Written to ``--out``: ``results.md``, ``results.json`` and, from the curves
+the reports recorded, the plots of ``compare_algorithms.py`` over all seeds
+(``val_top1.png``, ``pseudo_labels.png``).
 """
 import argparse
 import datetime
@@ -29,6 +31,7 @@ from collections import OrderedDict
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import compare_algorithms as compare  # noqa: E402
+import run_logs  # noqa: E402
 
 
 class RecordedRun:
@@ -43,6 +46,11 @@ class RecordedRun:
         self.command_line = record.get('command_line', '')
         self.options = training_options(record.get('command', []))
         self.source = source
+        # the curves compare_algorithms recorded, for the plots
+        self.log = None
+        if record.get('val'):
+            self.log = run_logs.RunLog.from_curves(
+                record['val'], record.get('pseudo') or [], source)
 
     def final(self):
         return self.final_val if self.ok else None
@@ -134,7 +142,10 @@ def main(argv=None):
     gaps = compare.pairwise_gaps(summary)
 
     os.makedirs(args.out, exist_ok=True)
-    md = markdown(args, runs, summary, gaps, conflicts)
+    with_curves = [r for r in runs.values() if r.log is not None]
+    plots = compare.make_plots(argparse.Namespace(work_dir=args.out),
+                               with_curves, summary)
+    md = markdown(args, runs, summary, gaps, conflicts, plots)
     with open(osp.join(args.out, 'results.md'), 'w', encoding='utf-8') as f:
         f.write(md)
     with open(osp.join(args.out, 'results.json'), 'w') as f:
@@ -144,6 +155,7 @@ def main(argv=None):
                 sources=args.results,
                 algorithms=list(summary.values()),
                 gaps=gaps,
+                plots=plots,
                 runs=[
                     dict(name=r.name, seed=r.seed, config=r.config,
                          final_val=r.final_val, source=r.source,
@@ -156,7 +168,7 @@ def main(argv=None):
     return 0
 
 
-def markdown(args, runs, summary, gaps, conflicts) -> str:
+def markdown(args, runs, summary, gaps, conflicts, plots) -> str:
     lines = [
         '# Merged algorithm comparison', '',
         f'Created {datetime.datetime.now().isoformat(timespec="seconds")} '
@@ -178,6 +190,11 @@ def markdown(args, runs, summary, gaps, conflicts) -> str:
             f'{compare.mean_pm_std(entry["acc/mean1"])} | {per_seed} |')
     lines.append('')
     lines += compare.gap_table(gaps)
+    if plots:
+        lines += ['## Plots', '']
+        lines += [f'![{name}]({osp.basename(path)})'
+                  for name, path in plots.items()]
+        lines.append('')
     if conflicts:
         lines += ['## Runs of one config with different options', '']
         for name, variants in conflicts.items():

@@ -306,6 +306,25 @@ class RunLog:
         else:
             self.val_iter_source = next(s for s in sources if s != 'step')
 
+    @classmethod
+    def from_curves(cls, val: Sequence[dict], pseudo: Sequence[dict],
+                    source: str = 'recorded') -> 'RunLog':
+        """A run of curves read before, e.g. from a ``results.json``.
+
+        Args:
+            val: Validation records with ``iter`` (``RunLog.val``).
+            pseudo: Pseudo-label records with ``iter`` (``RunLog.pseudo``).
+            source: Where the curves come from, shown in place of the work
+                dir.
+        """
+        run = cls.__new__(cls)
+        run.work_dir, run.config_path, run.schedule = source, None, None
+        run.train = []
+        run.val = sorted(val, key=lambda r: r['iter'])
+        run.pseudo = sorted(pseudo, key=lambda r: r['iter'])
+        run.val_iter_source = 'recorded'
+        return run
+
     # -- queries ---------------------------------------------------------
     def final_val(self) -> Optional[dict]:
         """Metrics of the last validation (highest iteration), or None."""
