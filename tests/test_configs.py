@@ -71,3 +71,48 @@ def test_model_index_lists_every_config():
                 assert 'paper' in result['Notes'] or 'Command' in result
             listed.append(osp.basename(model['Config']))
     assert sorted(listed) == sorted(osp.basename(c) for c in CONFIGS)
+
+
+# The README's 24-label figures were trained with the 8-label demo configs
+# and these options; the -24labels configs must be exactly that, with the
+# val list read from the larger demo set (the same 400 videos, byte for
+# byte).
+D24 = 'data/synthetic_pool160'
+OPTIONS_24_LABELS = {
+    'train_dataloader.dataset.labeled.ann_file': f'{D24}/semi24/labeled.txt',
+    'train_dataloader.dataset.labeled.data_prefix.video': D24,
+    'train_dataloader.dataset.unlabeled.ann_file':
+    f'{D24}/semi24/unlabeled.txt',
+    'train_dataloader.dataset.unlabeled.data_prefix.video': D24,
+    'val_dataloader.dataset.ann_file': f'{D24}/val.txt',
+    'val_dataloader.dataset.data_prefix.video': D24,
+    'test_dataloader.dataset.ann_file': f'{D24}/val.txt',
+    'test_dataloader.dataset.data_prefix.video': D24,
+    'train_cfg.max_iters': 2400,
+    'train_cfg.val_interval': 800,
+    'param_scheduler.1.T_max': 2350,
+    'param_scheduler.1.end': 2400,
+}
+
+
+@pytest.mark.parametrize('name', [
+    'supervised_r3d18q_synthetic', 'fixmatch_r3d18q_synthetic',
+    'cmpl_r3d18q_synthetic', 'cmpl_r3d18q-aux-half_synthetic'
+])
+def test_24_label_configs_equal_the_options_they_replace(name):
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', f'{name}-24labels.py'))
+    expected = Config.fromfile(osp.join(REPO_ROOT, 'configs', f'{name}.py'))
+    options = dict(OPTIONS_24_LABELS)
+    if name.startswith('supervised'):  # it has no unlabeled part
+        options = {k: v for k, v in options.items() if 'unlabeled' not in k}
+    expected.merge_from_dict(options)
+    # the two differ in their variables only (data_root, max_iters, ...)
+    keys = ('model', 'train_dataloader', 'val_dataloader', 'test_dataloader',
+            'train_cfg', 'param_scheduler', 'optim_wrapper', 'default_hooks',
+            'custom_hooks', 'val_evaluator', 'env_cfg')
+    for key in keys:
+        assert cfg[key] == expected[key], key
+    assert cfg.train_dataloader.dataset.unlabeled is None or \
+        cfg.train_dataloader.dataset.unlabeled.ann_file.endswith(
+            'semi24/unlabeled.txt')
