@@ -492,6 +492,35 @@ def test_synthetic_factor_metric():
     assert aux_out['aux_factor/top1'] == 1.0
     assert aux_out['aux_factor/shape_acc'] == 1.0
 
+    # confidence: one-hot scores are sure of everything
+    assert out['factor/confident_ratio'] == 1.0
+    assert out['factor/confident_top1'] == pytest.approx(1 / 5)
+    assert out['factor/motion_mass'] == out['factor/shape_share'] == 1.0
+    # a network sure of the motion, split between the two shapes, is
+    # confident only where the split leans past the threshold
+    split = SyntheticFactorAccMetric(num_classes=8, threshold=0.8)
+    leans = [(0, 0.5), (4, 0.6), (1, 0.85)]  # (true label, p(square))
+    split_samples = []
+    for truth, p_square in leans:
+        motion = truth % 4
+        score = torch.zeros(8)
+        score[motion], score[4 + motion] = p_square, 1 - p_square
+        split_samples.append(
+            dict(pred_score=score, gt_label=torch.tensor(truth)))
+    split.process(None, split_samples)
+    out = split.evaluate(len(leans))
+    assert out['factor/motion_acc'] == 1.0
+    assert out['factor/confident_ratio'] == pytest.approx(1 / 3)
+    assert out['factor/confident_top1'] == 1.0  # square, p 0.85
+    assert out['factor/motion_mass'] == pytest.approx(1.0)
+    assert out['factor/shape_share'] == pytest.approx((0.5 + 0.6 + 0.85) / 3)
+    # logits are not probabilities: no confidence metrics
+    logits = SyntheticFactorAccMetric(num_classes=8)
+    logits.process(None, [dict(pred_score=torch.arange(8.) - 2,
+                               gt_label=torch.tensor(7))])
+    out = logits.evaluate(1)
+    assert out['factor/top1'] == 1.0 and 'factor/confident_ratio' not in out
+
 
 def test_factor_accuracy_tool(comparison, tmp_path):
     """Evaluates each run's last checkpoint; the primary's top-1 matches the
@@ -525,6 +554,12 @@ def test_factor_accuracy_tool(comparison, tmp_path):
             last_val = compared[(name, seed)]['val'][-1]
             assert row['top1'] == pytest.approx(last_val['acc/top1'])
         assert row['top1'] <= min(row['shape_acc'], row['motion_acc'])
+        # the heads give probabilities: how sure each network is
+        assert 0 <= row['confident_ratio'] <= 1 and \
+            0 < row['motion_mass'] <= 1 + 1e-6
+        # top probability >= half of its motion's two shapes
+        assert 0.5 - 1e-6 <= row['shape_share'] <= 1 + 1e-6
+    assert result['threshold'] == 0.8
     assert set(result['summary']) == {
         'results/supervised_r3d18q_synthetic', 'results/cmpl_r3d18q_synthetic'
     }

@@ -5,7 +5,10 @@ a model learned. For every work dir given, this evaluates the run's last
 checkpoint on its validation set with ``SyntheticFactorAccMetric`` and
 prints one row per run plus, per config, the mean ± std over its runs. For
 CMPL runs the auxiliary network is evaluated too (its own rows), so the cues
-the two networks learned can be compared::
+the two networks learned can be compared. With the heads' probabilities the
+rows also say how sure each network is (``SyntheticFactorAccMetric``): the
+share of clips at or above ``--threshold`` and their top-1, the probability
+on the predicted motion and the top class's share of it::
 
     python tools/analysis/factor_accuracy.py work_dirs/compare_demo400/*/seed* \
         [--out factor_accuracy.json]
@@ -40,6 +43,13 @@ from mmengine.config import DictAction  # noqa: E402
 from checkpoint_eval import validate_checkpoint  # noqa: E402
 
 FACTORS = ('top1', 'shape_acc', 'motion_acc', 'motion_axis_acc')
+# how sure each network is (SyntheticFactorAccMetric, probabilities only)
+CONFIDENCE = ('confident_ratio', 'confident_top1', 'motion_mass',
+              'shape_share')
+COLUMNS = dict(top1='top-1', shape_acc='shape', motion_acc='motion',
+               motion_axis_acc='motion axis', confident_ratio='confident',
+               confident_top1='top-1 of confident',
+               motion_mass='motion mass', shape_share='shape share')
 
 
 def parse_args(argv=None):
@@ -52,6 +62,10 @@ def parse_args(argv=None):
         '--cfg-options', nargs='+', action=DictAction, default={},
         help='KEY=VALUE overrides of every run\'s config (e.g. another '
         'validation set: val_dataloader.dataset.ann_file=...)')
+    parser.add_argument(
+        '--threshold', type=float, default=0.8,
+        help='confidence that counts a clip as confident (the demo '
+        'configs\' pseudo-label threshold; default: 0.8)')
     return parser.parse_args(argv)
 
 
@@ -67,9 +81,10 @@ def last_checkpoint(work_dir):
     return path if path and osp.isfile(path) else None
 
 
-def evaluate(config_path, checkpoint, cfg_options=None):
+def evaluate(config_path, checkpoint, cfg_options=None, threshold=0.8):
     """Factor metrics of ``checkpoint`` on the config's validation set
-    (after ``cfg_options``, a dict of dotted keys, are merged in).
+    (after ``cfg_options``, a dict of dotted keys, are merged in), with
+    ``threshold`` for the share of confident clips.
 
     Returns:
         dict[str, dict]: Metrics by network: ``primary`` always,
@@ -90,7 +105,7 @@ def evaluate(config_path, checkpoint, cfg_options=None):
         networks['auxiliary'] = ('aux_factor', 'aux_pred_score')
     evaluator = [
         dict(type='SyntheticFactorAccMetric', num_classes=num_classes,
-             score_key=score_key, prefix=prefix)
+             score_key=score_key, prefix=prefix, threshold=threshold)
         for prefix, score_key in networks.values()
     ]
     metrics = validate_checkpoint(cfg, checkpoint, evaluator)
@@ -101,6 +116,10 @@ def evaluate(config_path, checkpoint, cfg_options=None):
         }
         for network, (prefix, _) in networks.items()
     }
+
+
+def percent(value) -> str:
+    return '–' if value is None else f'{100 * value:.1f}'
 
 
 def run_name(work_dir):
@@ -128,7 +147,8 @@ def main(argv=None):
                              None else 'no last_checkpoint'))
             continue
         for network, metrics in evaluate(config_path, checkpoint,
-                                         args.cfg_options).items():
+                                         args.cfg_options,
+                                         args.threshold).items():
             rows.append(
                 dict(
                     work_dir=work_dir,
@@ -137,26 +157,31 @@ def main(argv=None):
                     checkpoint=checkpoint,
                     **metrics))
 
-    print('\n| run | network | top-1 | shape | motion | motion axis |')
-    print('|---|---|---|---|---|---|')
+    keys = FACTORS + tuple(k for k in CONFIDENCE
+                           if any(k in row for row in rows))
+    print(f'\nconfident: top probability >= {args.threshold}')
+    print('\n| run | network | ' +
+          ' | '.join(COLUMNS[k] for k in keys) + ' |')
+    print('|---|---|' + '---|' * len(keys))
     for row in rows:
         print(f"| {row['work_dir']} | {row['network']} | " +
-              ' | '.join(f'{100 * row[k]:.1f}' for k in FACTORS) + ' |')
+              ' | '.join(percent(row.get(k)) for k in keys) + ' |')
     groups = {}
     for row in rows:
         groups.setdefault((row['config'], row['network']), []).append(row)
-    print('\n| config | network | runs | top-1 | shape | motion '
-          '| motion axis |')
-    print('|---|---|---|---|---|---|---|')
+    print('\n| config | network | runs | ' +
+          ' | '.join(COLUMNS[k] for k in keys) + ' |')
+    print('|---|---|---|' + '---|' * len(keys))
     summary = {}
     for (config, network), runs in groups.items():
         cells, stats = [], summary.setdefault(config, {}).setdefault(
             network, {})
-        for key in FACTORS:
-            mean, std = run_logs.mean_std([100 * r[key] for r in runs])
-            stats[key] = dict(mean=mean, std=std)
-            cells.append(f'{mean:.1f}' + ('' if std is None else
-                                          f' ± {std:.1f}'))
+        for key in keys:
+            values = [100 * r[key] for r in runs if r.get(key) is not None]
+            mean, std = run_logs.mean_std(values)
+            stats[key] = dict(mean=mean if values else None, std=std)
+            cells.append('–' if not values else f'{mean:.1f}' + (
+                '' if std is None else f' ± {std:.1f}'))
         print(f'| {config} | {network} | {len(runs)} | ' +
               ' | '.join(cells) + ' |')
     for work_dir, why in failures:
@@ -164,7 +189,8 @@ def main(argv=None):
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
-            json.dump(dict(runs=rows, summary=summary,
+            json.dump(dict(threshold=args.threshold, runs=rows,
+                           summary=summary,
                            skipped=[dict(work_dir=w, reason=r)
                                     for w, r in failures]), f, indent=1)
     return 1 if failures and not rows else 0
