@@ -199,6 +199,12 @@ def test_compare_pairwise_gaps():
     # diffs 0.01, 0.05, 0.02: (2 * 0.0208 / 0.0267)^2 = 2.4
     assert gaps['Cmpl − Fixmatch']['seeds_needed'] == 3
     assert not gaps['Cmpl − Fixmatch']['separated']
+    # two configs of one algorithm (an ablation) are named by config
+    summary['e'] = dict(entry('cmpl-aux-half', {'0': 0.7, '1': 0.7}),
+                        algorithm='Cmpl')
+    labels = [g['label'] for g in compare.pairwise_gaps(summary)]
+    assert 'cmpl-aux-half − cmpl' in labels and 'cmpl − Sup' in labels
+    assert 'Fixmatch − Sup' in labels
 
 
 def write_results(path, runs, labels):

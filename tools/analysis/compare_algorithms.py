@@ -542,6 +542,14 @@ def pairwise_gaps(summary, key='acc/top1'):
         list[dict]: One entry per pair, later config first.
     """
     entries = list(summary.values())
+    algorithms = [e['algorithm'] for e in entries]
+
+    def label(entry):
+        # two configs of one algorithm (an ablation): name the configs
+        if algorithms.count(entry['algorithm']) > 1:
+            return entry['name']
+        return entry['algorithm']
+
     gaps = []
     for i, earlier in enumerate(entries):
         for later in entries[i + 1:]:
@@ -567,7 +575,7 @@ def pairwise_gaps(summary, key='acc/top1'):
                 dict(
                     later=later['name'],
                     earlier=earlier['name'],
-                    label=f'{later["algorithm"]} − {earlier["algorithm"]}',
+                    label=f'{label(later)} − {label(earlier)}',
                     metric=key,
                     seeds=[int(s) for s in seeds],
                     per_seed=diffs,
