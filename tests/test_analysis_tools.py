@@ -575,6 +575,10 @@ def test_factor_accuracy_tool(comparison, tmp_path):
     assert result['skipped'] == [
         dict(work_dir=missing, reason='no dumped config')
     ]
+    # seeds of one config from several comparisons, averaged together
+    assert factor.run_name('w/cmp_a/cmpl/seed3', 'config') == 'cmpl'
+    assert factor.run_name('w/cmp_a/cmpl/seed3') == 'cmp_a/cmpl'
+    assert factor.run_name('w/one_run') == 'one_run'
 
 
 def test_factor_accuracy_cfg_options(comparison, monkeypatch):

@@ -63,6 +63,11 @@ def parse_args(argv=None):
         help='KEY=VALUE overrides of every run\'s config (e.g. another '
         'validation set: val_dataloader.dataset.ann_file=...)')
     parser.add_argument(
+        '--group-by', choices=('comparison', 'config'), default='comparison',
+        help='rows averaged together: runs of one config in one comparison '
+        'folder (default), or of one config name wherever they were '
+        'trained (seeds from several comparisons)')
+    parser.add_argument(
         '--threshold', type=float, default=0.8,
         help='confidence that counts a clip as confident (the demo '
         'configs\' pseudo-label threshold; default: 0.8)')
@@ -122,17 +127,18 @@ def percent(value) -> str:
     return '–' if value is None else f'{100 * value:.1f}'
 
 
-def run_name(work_dir):
+def run_name(work_dir, group_by='comparison'):
     """The name runs are grouped by: ``<comparison>/<config name>`` for
-    ``compare_algorithms.py``'s ``seedN`` folders, else the work dir's own
-    name."""
+    ``compare_algorithms.py``'s ``seedN`` folders (``<config name>`` with
+    ``group_by='config'``), else the work dir's own name."""
     work_dir = osp.normpath(work_dir)
     base = osp.basename(work_dir)
     if re.fullmatch(r'seed\d+', base):
         config_dir = osp.dirname(work_dir)
         comparison = osp.basename(osp.dirname(config_dir))
-        return osp.join(comparison, osp.basename(config_dir)) \
-            if comparison else osp.basename(config_dir)
+        if comparison and group_by == 'comparison':
+            return osp.join(comparison, osp.basename(config_dir))
+        return osp.basename(config_dir)
     return base
 
 
@@ -152,7 +158,7 @@ def main(argv=None):
             rows.append(
                 dict(
                     work_dir=work_dir,
-                    config=run_name(work_dir),
+                    config=run_name(work_dir, args.group_by),
                     network=network,
                     checkpoint=checkpoint,
                     **metrics))
