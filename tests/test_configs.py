@@ -113,6 +113,3 @@ def test_24_label_configs_equal_the_options_they_replace(name):
             'custom_hooks', 'val_evaluator', 'env_cfg')
     for key in keys:
         assert cfg[key] == expected[key], key
-    assert cfg.train_dataloader.dataset.unlabeled is None or \
-        cfg.train_dataloader.dataset.unlabeled.ann_file.endswith(
-            'semi24/unlabeled.txt')

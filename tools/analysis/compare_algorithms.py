@@ -626,6 +626,15 @@ def gap_table(gaps) -> list:
     return lines + ['']
 
 
+def plot_markdown(plots) -> list:
+    """A ``## Plots`` section linking the PNGs (beside the report)."""
+    if not plots:
+        return []
+    return ['## Plots', ''] + [
+        f'![{name}]({osp.basename(path)})' for name, path in plots.items()
+    ] + ['']
+
+
 def write_markdown(path, args, runs, summary, gaps, plots, command_line,
                    options):
     lines = ['# Algorithm comparison', '']
@@ -671,11 +680,7 @@ def write_markdown(path, args, runs, summary, gaps, plots, command_line,
     else:
         lines += [f'All {len(runs)} runs finished.', '']
 
-    if plots:
-        lines += ['## Plots', '']
-        for name, plot in plots.items():
-            lines.append(f'![{name}]({osp.basename(plot)})')
-        lines.append('')
+    lines += plot_markdown(plots)
     if 'pseudo_labels' not in plots:
         lines += [
             'No pseudo-label statistics were logged (no FixMatch / CMPL '

@@ -190,11 +190,7 @@ def markdown(args, runs, summary, gaps, conflicts, plots) -> str:
             f'{compare.mean_pm_std(entry["acc/mean1"])} | {per_seed} |')
     lines.append('')
     lines += compare.gap_table(gaps)
-    if plots:
-        lines += ['## Plots', '']
-        lines += [f'![{name}]({osp.basename(path)})'
-                  for name, path in plots.items()]
-        lines.append('')
+    lines += compare.plot_markdown(plots)
     if conflicts:
         lines += ['## Runs of one config with different options', '']
         for name, variants in conflicts.items():

@@ -95,14 +95,22 @@ class SyntheticFactorAccMetric(BaseMetric):
                     f'{score.shape[-1]} classes')
             probs = torch.as_tensor(score).detach().cpu().double().numpy()
             pred = int(probs.argmax())
+            # a dict: mmengine's result collection turns tuples (named
+            # ones too) into plain tuples
             self.results.append(
-                (int(label.item()), pred, float(probs[pred]),
-                 float(probs[self.same_motion[pred]].sum()),
-                 bool(abs(probs.sum() - 1) < 1e-3 and probs.min() >= 0)))
+                dict(
+                    label=int(label.item()),
+                    pred=pred,
+                    top_prob=float(probs[pred]),
+                    # summed scores of the classes with the predicted motion
+                    motion_mass=float(probs[self.same_motion[pred]].sum()),
+                    # probabilities, not logits
+                    is_prob=bool(
+                        abs(probs.sum() - 1) < 1e-3 and probs.min() >= 0)))
 
     def compute_metrics(self, results: List) -> Dict:
-        truth = np.array([r[0] for r in results], dtype=np.int64)
-        pred = np.array([r[1] for r in results], dtype=np.int64)
+        truth = np.array([r['label'] for r in results], dtype=np.int64)
+        pred = np.array([r['pred'] for r in results], dtype=np.int64)
         shapes = np.array([shape for shape, _ in self.grid])
         motions = np.array([motion for _, motion in self.grid])
         axes = np.array([_motion_axis(motion) for motion in motions])
@@ -114,9 +122,9 @@ class SyntheticFactorAccMetric(BaseMetric):
             motion_acc=float((motions[truth] == motions[pred]).mean()),
             motion_axis_acc=float((axes[truth] == axes[pred]).mean()),
             confusion=confusion.tolist())
-        if all(r[4] for r in results):  # probabilities, not logits
-            top = np.array([r[2] for r in results])
-            motion_mass = np.array([r[3] for r in results])
+        if all(r['is_prob'] for r in results):
+            top = np.array([r['top_prob'] for r in results])
+            motion_mass = np.array([r['motion_mass'] for r in results])
             confident = top >= self.threshold
             metrics.update(
                 confident_ratio=float(confident.mean()),
