@@ -15,6 +15,7 @@ from mmengine.registry import init_default_scope
 from mmaction.registry import DATASETS, MODELS
 from mmaction.structures import ActionDataSample
 
+from cmpl_mm.models.pseudo_label import take_record
 from conftest import REPO_ROOT
 
 init_default_scope('mmaction')
@@ -48,6 +49,14 @@ def hand_scores():
     return scores
 
 
+def unsup_losses(model, scores):
+    """The recognizer's pseudo-label losses from hand-set scores, and the
+    record it publishes for the hooks."""
+    probs = model.teacher_probs(dict(weak=None), scores)
+    losses = model.student_losses(scores, probs, {})
+    return losses, take_record()
+
+
 def expected_loss(strong, weak, threshold):
     probs = weak.detach().softmax(1)
     conf, target = probs.max(1)
@@ -59,29 +68,29 @@ def expected_loss(strong, weak, threshold):
 def test_cmpl_cross_labels_with_hand_set_logits():
     model, _ = build('cmpl')
     scores = hand_scores()
-    losses = model.unsup_losses(scores)
+    losses, record = unsup_losses(model, scores)
     for student, teacher, prefix in (('primary', 'auxiliary', ''),
                                      ('auxiliary', 'primary', 'aux_')):
         loss, mask, target = expected_loss(scores[student]['strong'],
                                            scores[teacher]['weak'], 0.95)
         assert torch.allclose(losses[f'unsup_{prefix}loss_cls'], loss)
         assert float(losses[f'unsup_{prefix}mask_ratio']) == mask.mean()
-        info = model.pseudo_label_info[student]
-        assert info['teacher'] == teacher
-        assert info['mask'].tolist() == mask.tolist()
-        accepted = info['mask'].bool()
-        assert torch.equal(info['labels'][accepted], target[accepted])
+        info = record.students[student]
+        assert info.teacher == teacher
+        assert info.weights.tolist() == mask.tolist()
+        accepted = info.weights.bool()
+        assert torch.equal(info.labels[accepted], target[accepted])
     # concretely: the primary learns classes 2 and 6 from the auxiliary
-    info = model.pseudo_label_info['primary']
-    assert info['mask'].tolist() == [1, 0, 1, 0]
-    assert info['labels'][[0, 2]].tolist() == [2, 6]
-    assert model.pseudo_label_info['auxiliary']['mask'].tolist() == [1, 1, 0, 0]
+    info = record.students['primary']
+    assert info.weights.tolist() == [1, 0, 1, 0]
+    assert info.labels[[0, 2]].tolist() == [2, 6]
+    assert record.students['auxiliary'].weights.tolist() == [1, 1, 0, 0]
     # targets carry no gradient into the teacher's weak view
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     for name in ('primary', 'auxiliary'):
         assert scores[name]['weak'].grad is None
         assert scores[name]['strong'].grad is not None
-        assert not model.pseudo_label_info[name]['labels'].requires_grad
+        assert not record.students[name].labels.requires_grad
 
 
 def test_per_direction_threshold_and_weight():
@@ -90,7 +99,7 @@ def test_per_direction_threshold_and_weight():
         threshold=dict(primary=0.99, auxiliary=0.0),
         unsup_weight=dict(primary=2.0, auxiliary=0.5))
     scores = hand_scores()
-    losses = model.unsup_losses(scores)
+    losses, record = unsup_losses(model, scores)
     loss, _, _ = expected_loss(scores['primary']['strong'],
                                scores['auxiliary']['weak'], 0.99)
     assert torch.allclose(losses['unsup_loss_cls'], 2.0 * loss)
@@ -103,7 +112,7 @@ def test_per_direction_threshold_and_weight():
 def test_zero_mask_batch_gives_zero_loss():
     model, _ = build('cmpl', threshold=1.0)  # no softmax here reaches 1
     scores = hand_scores()
-    losses = model.unsup_losses(scores)
+    losses, record = unsup_losses(model, scores)
     assert losses['unsup_loss_cls'].item() == 0.0
     assert float(losses['unsup_mask_ratio']) == 0.0
     losses['unsup_loss_cls'].backward()
@@ -114,12 +123,12 @@ def test_fixmatch_uses_its_own_weak_predictions():
     model, _ = build('fixmatch')
     scores = hand_scores()
     del scores['auxiliary']
-    losses = model.unsup_losses(scores)
+    losses, record = unsup_losses(model, scores)
     loss, mask, _ = expected_loss(scores['primary']['strong'],
                                   scores['primary']['weak'], 0.95)
     assert mask.tolist() == [1, 1, 0, 0]
     assert torch.allclose(losses['unsup_loss_cls'], loss)
-    assert model.pseudo_label_info['primary']['labels'][:2].tolist() == [3, 5]
+    assert record.students['primary'].labels[:2].tolist() == [3, 5]
 
 
 def fake_batch(batch=2, mu=1, seed=0):
