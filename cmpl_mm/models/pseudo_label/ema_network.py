@@ -13,8 +13,8 @@ def _weights_as_buffers(module: nn.Module) -> None:
     for sub in module.modules():
         for name in list(sub._parameters):
             param = sub._parameters.pop(name)
-            if param is not None:
-                sub.register_buffer(name, param.detach().clone())
+            sub.register_buffer(
+                name, None if param is None else param.detach().clone())
 
 
 class EMANetwork(nn.Module):
