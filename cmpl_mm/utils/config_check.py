@@ -37,7 +37,8 @@ from typing import Iterable, List, Optional, Sequence
 #: states its own with ``semi_train_cfg_keys()``)
 SEMI_TRAIN_CFG_KEYS = ('threshold', 'sup_weight', 'unsup_weight',
                        'warmup_iters', 'unlabeled_forward',
-                       'nonfinite_loss', 'teacher', 'target', 'mask', 'loss')
+                       'nonfinite_loss', 'teacher', 'align', 'target', 'mask',
+                       'loss')
 #: keys that may be a dict keyed by the network that is taught
 PER_NETWORK_KEYS = ('threshold', 'unsup_weight')
 NONFINITE_MODES = ('raise', 'skip')

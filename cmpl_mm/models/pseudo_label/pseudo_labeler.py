@@ -6,6 +6,7 @@ import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 
+from .alignment import BaseAlignment
 from .masks import BaseMask
 from .targets import BaseTarget
 from .teachers import BaseTeacher
@@ -14,6 +15,7 @@ from .teachers import BaseTeacher
 #: a plain name for messages
 PART_KINDS = dict(
     teacher=(BaseTeacher, 'teacher'),
+    align=(BaseAlignment, 'probability alignment'),
     target=(BaseTarget, 'target'),
     mask=(BaseMask, 'mask / weight rule'),
     loss=(nn.Module, 'pseudo-label loss'))
@@ -22,28 +24,38 @@ PART_KINDS = dict(
 class PseudoLabeler(nn.Module):
     """How one network learns from unlabeled clips.
 
-    ``probs`` (the teacher's weak-view probabilities) -> ``target`` (hard
-    classes or distributions) and ``mask`` (a weight per clip) -> ``loss``
-    on the student's strong-view logits.
+    ``probs`` (the teacher's weak-view probabilities) -> ``align``
+    (adjusted probabilities) -> ``target`` (hard classes or distributions)
+    and ``mask`` (a weight per clip) -> ``loss`` on the student's
+    strong-view logits.
 
     Args:
         teacher (BaseTeacher): Whose weak-view prediction teaches.
+        align (BaseAlignment): Probabilities to adjusted probabilities.
         target (BaseTarget): Probabilities to targets.
         mask (BaseMask): Probabilities to per-clip weights.
         loss (nn.Module): ``loss(strong_logits, targets, weights)``.
     """
 
-    def __init__(self, teacher: BaseTeacher, target: BaseTarget,
-                 mask: BaseMask, loss: nn.Module) -> None:
+    def __init__(self, teacher: BaseTeacher, align: BaseAlignment,
+                 target: BaseTarget, mask: BaseMask, loss: nn.Module) -> None:
         super().__init__()
-        self.teacher, self.target, self.mask, self.loss = (teacher, target,
-                                                           mask, loss)
+        self.teacher, self.align = teacher, align
+        self.target, self.mask, self.loss = target, mask, loss
 
-    def forward(self, probs: torch.Tensor,
+    def forward(self, probs: torch.Tensor, labeled_targets: torch.Tensor,
                 indices: Optional[torch.Tensor] = None
-                ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(targets, weights)`` from the teacher's probabilities."""
-        return self.target(probs), self.mask(probs, indices)
+                ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(targets, weights, aligned probabilities)`` from the teacher's
+        probabilities.
+
+        Args:
+            probs (Tensor): Teacher probabilities ``(N, C)``.
+            labeled_targets (Tensor): Classes of the labeled clips ``(B,)``.
+            indices (Tensor, optional): Unlabeled dataset index per clip.
+        """
+        probs = self.align(probs, labeled_targets)
+        return self.target(probs), self.mask(probs, indices), probs
 
 
 def _part_cfg(cfg: dict, key: str, student: str, default: dict):

@@ -42,6 +42,7 @@ class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
     (:mod:`cmpl_mm.models.pseudo_label`), set in ``semi_train_cfg``::
 
         teacher  LiveTeacher | EMATeacher(momentum)   whose weak view
+        align    NoAlignment                           adjust its probs
         target   HardTarget  | SoftTarget(temperature)  what is fitted
         mask     FixedThreshold | AllClips             weight per clip
         loss     PseudoLabelCrossEntropy | SoftPseudoLabelCrossEntropy
@@ -77,7 +78,8 @@ class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
             ``unlabeled_forward`` (``'joint'`` or ``'separate'``, see
             above; ``'joint'``), ``nonfinite_loss`` (``'raise'`` or
             ``'skip'``, see :class:`NonFiniteGuardMixin`), and the parts
-            ``teacher``, ``target``, ``mask``, ``loss`` (see above).
+            ``teacher``, ``align``, ``target``, ``mask``, ``loss`` (see
+            above).
             ``threshold`` and ``unsup_weight`` may be dicts keyed by the
             taught network. Unknown keys and bad values raise
             :class:`~cmpl_mm.utils.config_check.ConfigError` naming the
@@ -100,6 +102,7 @@ class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
         unlabeled_forward='joint',
         nonfinite_loss='raise',
         teacher=dict(type='LiveTeacher'),
+        align=dict(type='NoAlignment'),
         target=dict(type='HardTarget'),
         mask=dict(type='FixedThreshold'),
         loss=dict(type='PseudoLabelCrossEntropy'))
@@ -385,14 +388,15 @@ class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
         record = PseudoLabelRecord(
             num_classes=next(iter(probs.values())).shape[1])
         indices = self.unlabeled_indices(data_samples)
+        labeled = self.labeled_targets(data_samples)
         for student, labeler in self.pseudo_labelers.items():
-            targets, weights = labeler(probs[student], indices)
+            targets, weights, used = labeler(probs[student], labeled, indices)
             loss = labeler.loss(scores[student]['strong'], targets, weights)
             prefix = f'unsup_{self.loss_prefix(student)}'
             losses[f'{prefix}loss_cls'] = loss * self.train_setting(
                 'unsup_weight', student)
             losses[f'{prefix}mask_ratio'] = weights.mean()
-            confidence, labels = probs[student].max(dim=1)
+            confidence, labels = used.max(dim=1)
             teacher = self.teacher_name(student)
             record.students[student] = StudentRecord(
                 teacher=teacher, labels=labels, weights=weights,
@@ -402,6 +406,15 @@ class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
             record.predictions.setdefault(teacher, labels)
         publish_record(record)
         return losses
+
+    @staticmethod
+    def labeled_targets(data_samples: Dict[str, list]) -> torch.Tensor:
+        """Classes of the labeled clips ``(B,)`` (empty when unknown)."""
+        samples = [s for s in data_samples.get('sup') or [] if s is not None]
+        labels = [s.gt_label.reshape(-1)[:1] for s in samples
+                  if 'gt_label' in s]
+        return torch.cat(labels) if labels else torch.zeros(
+            0, dtype=torch.long)
 
     @staticmethod
     def unlabeled_indices(data_samples: Dict[str, list]
