@@ -304,7 +304,10 @@ def _unlabeled_batches(cfg, ann_file, root, steps):
     return batches
 
 
-def test_no_label_leak_when_monitor_labels_are_permuted(tiny_dataset, tmp_path):
+@pytest.mark.parametrize(
+    'algorithm', ['supervised', 'fixmatch', 'cmpl', 'meanteacher', 'uda'])
+def test_no_label_leak_when_monitor_labels_are_permuted(
+        tiny_dataset, tmp_path, algorithm):
     root = tiny_dataset
     lines = open(osp.join(root, 'semi', 'unlabeled.txt')).read().split('\n')
     lines = [line.split() for line in lines if line.strip()]
@@ -314,15 +317,20 @@ def test_no_label_leak_when_monitor_labels_are_permuted(tiny_dataset, tmp_path):
             f.write(f'{path} {label}\n')
     runs = []
     for ann_file in (osp.join(root, 'semi', 'unlabeled.txt'), permuted):
-        model, cfg = build('cmpl', threshold=0.0)
+        model, cfg = build(algorithm, threshold=0.0)
+        model.ema_hooked = True
         optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+        if cfg.train_dataloader.dataset.unlabeled is None:  # supervised
+            cfg = Config.fromfile(osp.join(
+                REPO_ROOT, 'configs/fixmatch_r3d18q_synthetic.py'))
         batches = _unlabeled_batches(cfg, ann_file, root, steps=3)
         torch.manual_seed(1)
         history = []
         for batch in batches:
             losses = model.train_step(batch, optim)
+            model.update_ema_networks()  # as EMATeacherHook does
             history.append({k: v.detach().clone() for k, v in losses.items()})
-        params = [p.detach().clone() for p in model.parameters()]
+        params = [p.detach().clone() for p in model.state_dict().values()]
         runs.append((history, params, batches))
     (hist_a, params_a, batch_a), (hist_b, params_b, batch_b) = runs
     # the monitoring labels did differ ...
@@ -335,6 +343,8 @@ def test_no_label_leak_when_monitor_labels_are_permuted(tiny_dataset, tmp_path):
             assert torch.equal(step_a[key], step_b[key]), key
     for a, b in zip(params_a, params_b):
         assert torch.equal(a, b)
+    assert any('unsup_loss_cls' in step for step in hist_a) == (
+        algorithm != 'supervised')
 
 
 def test_auxiliary_evaluation_is_prefixed_and_optional():
