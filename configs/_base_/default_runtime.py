@@ -42,7 +42,7 @@ resume = False
 # EMATeacherHook moves EMA teachers after each optimizer step (no-op
 # without them)
 custom_hooks = [
-    dict(type='EMATeacherHook'),
     dict(type='PseudoLabelStatsHook', interval=50),
-    dict(type='BadVideoHook', interval=50)
+    dict(type='BadVideoHook', interval=50),
+    dict(type='EMATeacherHook')
 ]
