@@ -286,6 +286,7 @@ def build(spec, key, args):
             logging.disable(logging.NOTSET)
     model = model.to(args.device)
     model.train()
+    model.ema_hooked = True  # EMA teachers: train_iter updates them
     optim = copy.deepcopy(to_plain(spec['optim'][key]))
     # learning rate 0: the weights stay as initialised, so every iteration
     # computes the same thing (see the module doc: denormals)
@@ -354,6 +355,8 @@ def train_iter(model, optim_wrapper, batch, device):
     sync(device)
     start = time.perf_counter()
     model.train_step(data, optim_wrapper=optim_wrapper)
+    if getattr(model, 'ema_networks', None):  # as EMATeacherHook does
+        model.update_ema_networks()
     sync(device)
     return time.perf_counter() - start
 
