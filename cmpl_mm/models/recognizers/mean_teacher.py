@@ -2,7 +2,7 @@
 import torch.nn as nn
 from mmaction.registry import MODELS
 
-from ...utils.config_check import ConfigError
+from .semi_train_cfg import ConfigError
 from .semi_base import SemiBaseRecognizer
 
 

@@ -1,25 +1,24 @@
 """The shared logic of every semi-supervised recognizer in cmpl_mm."""
-import logging
 from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
-from mmengine.logging import MessageHub, print_log
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmaction.registry import MODELS
 
-from ...utils.config_check import ConfigError, validate_semi_train_cfg
-from ..pseudo_label import (EMANetwork, EMATeacher, PseudoLabelRecord,
-                            StudentRecord, build_pseudo_labelers,
-                            publish_record)
+from .semi_train_cfg import ConfigError, validate_semi_train_cfg
+from ..pseudo_label import (EMATeacher, PseudoLabelRecord, StudentRecord,
+                            build_pseudo_labelers, publish_record)
 from ..utils import frozen_bn_running_stats
+from .ema_teachers import EMATeachersMixin, ema_momenta
 from .nonfinite_guard import NonFiniteGuardMixin
 
 Scores = Dict[str, Dict[str, torch.Tensor]]  # scores[network][view]
 
 
 @MODELS.register_module()
-class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
+class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
     """A deployed ``primary`` recognizer trained on labeled + unlabeled clips.
 
     An algorithm is a thin subclass that states class-level facts:
@@ -123,7 +122,6 @@ class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
         self.semi_train_cfg.update(semi_train_cfg)
         self.build_networks(primary)
         self._build_pseudo_labelers()
-        self.register_load_state_dict_post_hook(self._start_missing_ema)
 
     def build_networks(self, primary: dict) -> None:
         """Build the trained networks (a subclass adds its own after
@@ -147,24 +145,11 @@ class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
         labelers, problems = build_pseudo_labelers(
             self.semi_train_cfg, self.default_semi_train_cfg, self.teachers,
             list(self.networks()))
-        momenta = {}
-        for student, labeler in labelers.items():
-            teacher = labeler.teacher
-            if isinstance(teacher, EMATeacher):
-                known = momenta.setdefault(teacher.network, teacher.momentum)
-                if known != teacher.momentum:
-                    problems.append(
-                        f'semi_train_cfg.teacher: two momenta ({known}, '
-                        f'{teacher.momentum}) for the EMA of '
-                        f"'{teacher.network}'; one EMA copy per network")
-        if problems:
-            raise ConfigError(problems)
+        momenta, found = ema_momenta(labelers)
+        if problems or found:
+            raise ConfigError(problems + found)
         self.pseudo_labelers = nn.ModuleDict(labelers)
-        networks = self.networks()
-        self.ema_networks = nn.ModuleDict({
-            name: EMANetwork(networks[name], momentum)
-            for name, momentum in momenta.items()
-        })
+        self.build_ema_networks(momenta)
 
     # -- networks --------------------------------------------------------
     def networks(self) -> Dict[str, nn.Module]:
@@ -184,47 +169,6 @@ class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
         """What the network's loss keys carry after ``sup_`` / ``unsup_``:
         nothing for ``primary``, ``'<network>_'`` for the others."""
         return '' if network == 'primary' else f'{network}_'
-
-    # -- EMA teachers ----------------------------------------------------
-    def init_weights(self) -> None:
-        """Initialise the networks, then start every EMA copy from its
-        live network."""
-        super().init_weights()
-        networks = self.networks()
-        for name, ema in self.ema_networks.items():
-            ema.copy_from(networks[name])
-
-    def update_ema_networks(self) -> None:
-        """One moving-average step of every EMA copy (``EMATeacherHook``
-        calls it after each optimizer step)."""
-        networks = self.networks()
-        for name, ema in self.ema_networks.items():
-            ema.update(networks[name])
-
-    def guarded_buffers(self):
-        """Buffers a skipped step restores: not the EMA copies, which a
-        forward pass never changes."""
-        return ((k, b) for k, b in self.named_buffers()
-                if not k.startswith('ema_networks.'))
-
-    def _start_missing_ema(self, module, incompatible) -> None:
-        """``load_state_dict`` post-hook: an EMA copy that the checkpoint
-        lacks (written before it existed) starts from its live network,
-        with a warning, instead of failing or keeping its initial state."""
-        networks = self.networks()
-        for name, ema in self.ema_networks.items():
-            key = f'ema_networks.{name}.'
-            missing = [k for k in incompatible.missing_keys if key in k]
-            if f'{key}num_updates' not in ''.join(missing):
-                continue
-            ema.copy_from(networks[name])
-            incompatible.missing_keys[:] = [
-                k for k in incompatible.missing_keys if key not in k]
-            print_log(
-                f"The checkpoint has no EMA weights of '{name}' (written "
-                'before EMA teachers existed, or by another algorithm); the '
-                "EMA starts from the live network's weights.",
-                logger='current', level=logging.WARNING)
 
     # -- schedule and settings -------------------------------------------
     def train_setting(self, key: str, network: str) -> float:
