@@ -49,8 +49,9 @@ def test_config_builds(path):
         1 + sampler['mu'])
     assert (loader['dataset'].get('unlabeled') is None) == (
         algorithm == 'supervised')
-    for pipeline in pipelines(cfg):
-        assert len(Compose(pipeline).transforms) == len(pipeline)
+    for pipeline in pipelines(cfg):  # every step builds to its own type
+        built = [type(t).__name__ for t in Compose(pipeline).transforms]
+        assert built == [step['type'] for step in pipeline]
 
 
 def test_model_index_lists_every_config():

@@ -186,12 +186,14 @@ def test_warmup_skips_unlabeled_views():
     model, _ = build('cmpl', threshold=0.0, warmup_iters=10)
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
     hub = MessageHub.get_current_instance()
-    hub.update_info('iter', 3)
-    assert not any('unsup' in k for k in model.train_step(fake_batch(),
-                                                          optim))
-    hub.update_info('iter', 10)
-    assert 'unsup_loss_cls' in model.train_step(fake_batch(), optim)
-    hub.update_info('iter', 0)
+    try:
+        hub.update_info('iter', 3)
+        assert not any('unsup' in k
+                       for k in model.train_step(fake_batch(), optim))
+        hub.update_info('iter', 10)
+        assert 'unsup_loss_cls' in model.train_step(fake_batch(), optim)
+    finally:  # the message hub is global: leave no iteration behind
+        hub.update_info('iter', 0)
 
 
 def _trained_primary(algorithm, **semi_train_cfg):
