@@ -298,3 +298,24 @@ def test_per_network_parts():
         loss=dict(auxiliary=dict(type='SoftPseudoLabelCrossEntropy')))
     assert type(model.pseudo_labelers['primary'].target) is HardTarget
     assert model.pseudo_labelers['auxiliary'].target.temperature == 2.0
+
+
+def test_buffer_sync_leaves_the_ema_weights_out(monkeypatch):
+    """SyncLiveBuffersHook averages batch-norm statistics across ranks
+    but not the EMA copies, which every rank updates identically."""
+    from cmpl_mm.engine.hooks import SyncLiveBuffersHook
+    from cmpl_mm.engine.hooks import sync_live_buffers_hook as module
+    model, _ = build('meanteacher')
+    synced = []
+    monkeypatch.setattr(module, 'all_reduce_params',
+                        lambda buffers, op: synced.extend(buffers))
+    hook = SyncLiveBuffersHook()
+    hook.distributed = True
+    hook.after_train_epoch(SimpleNamespace(model=model))
+    ids = {id(b) for b in synced}
+    assert id(model.primary.backbone.conv1.bn.running_mean) in ids
+    ema = model.ema_networks['primary'].network
+    assert id(ema.backbone.conv1.conv.weight) not in ids
+    assert not any(id(b) in ids for b in model.ema_networks.buffers())
+    assert len(synced) == len(list(model.buffers())) - len(
+        list(model.ema_networks.buffers()))
