@@ -30,10 +30,14 @@ def test_gpu_report_dry_run(tmp_path):
         assert runs[name]['status'] == 'ok', (name, runs[name], log)
     old, new = runs['old_fp32'], runs['new_default']
     # the old settings switch the configs' options off, the defaults keep
-    # them; AMP falls back to float32 without a GPU
-    assert old['settings']['channels_last_3d'] == dict(
+    # them, and on the CPU they do nothing: channels_last_3d=True is for
+    # CUDA devices, AMP falls back to float32
+    assert old['settings']['channels_last_3d_setting'] == dict(
         a=False, b=False, c=False)
-    assert new['settings']['channels_last_3d'] == dict(a=True, b=True, c=True)
+    assert new['settings']['channels_last_3d_setting'] == dict(
+        a=True, b=True, c=True)
+    assert new['settings']['channels_last_3d'] == dict(
+        a=False, b=False, c=False)
     assert new['settings']['precision'] == dict(a='fp32', b='fp32',
                                                 c='fp32')
     for key in 'abc':

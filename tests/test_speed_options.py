@@ -16,7 +16,8 @@ from mmengine.registry import init_default_scope
 from mmaction.registry import MODELS
 
 from cmpl_mm.engine.optimizers import DeviceAmpOptimWrapper, amp_available
-from cmpl_mm.models.utils import (concurrent_forward, is_channels_last_3d,
+from cmpl_mm.models.utils import (channels_last_3d_wanted,
+                                  concurrent_forward, is_channels_last_3d,
                                   network_to_channels_last_3d,
                                   to_channels_last_3d)
 from conftest import REPO_ROOT
@@ -207,6 +208,15 @@ def test_to_channels_last_3d_layout():
     assert to_channels_last_3d(flat) is flat
 
 
+def test_channels_last_3d_wanted():
+    assert channels_last_3d_wanted(True, 'cuda:1')
+    assert not channels_last_3d_wanted(True, 'cpu')
+    assert channels_last_3d_wanted('always', torch.device('cpu'))
+    assert not channels_last_3d_wanted(False, 'cuda')
+    with pytest.raises(ValueError):
+        channels_last_3d_wanted('cuda', 'cuda')
+
+
 def test_channels_last_3d_network_matches_ncdhw():
     """A network converted by network_to_channels_last_3d, fed clips in that
     layout, gives the NCDHW network's scores and gradients within float
@@ -266,7 +276,10 @@ def test_preprocessor_channels_last_3d():
     init_default_scope('mmaction')
     cfg = Config.fromfile(DEMO_CMPL).model.data_preprocessor.to_dict()
     plain = MODELS.build(copy.deepcopy(cfg))
-    cl = MODELS.build(dict(cfg, channels_last_3d=True))
+    cl = MODELS.build(dict(cfg, channels_last_3d='always'))
+    cuda_only = MODELS.build(dict(cfg, channels_last_3d=True))
+    with pytest.raises(ValueError, match='channels_last_3d'):
+        MODELS.build(dict(cfg, channels_last_3d='yes'))
     gen = torch.Generator().manual_seed(0)
     u8 = [torch.randint(0, 256, (1, 3, 4, 16, 16), generator=gen,
                         dtype=torch.uint8) for _ in range(3)]
@@ -283,10 +296,14 @@ def test_preprocessor_channels_last_3d():
 
     a = plain(copy_batch(), True)['inputs']
     b = cl(copy_batch(), True)['inputs']
+    c = cuda_only(copy_batch(), True)['inputs']
     for view in ('sup', 'weak'):
         assert torch.equal(a[view], b[view])
         assert is_channels_last_3d(b[view])
         assert not is_channels_last_3d(a[view])
+        # True converts batches on CUDA devices only: these are on the CPU
+        assert torch.equal(a[view], c[view]) and \
+            not is_channels_last_3d(c[view])
     test_batch = dict(inputs=list(u8), data_samples=list(samples))
     a = plain(dict(test_batch), False)['inputs']
     b = cl(dict(test_batch), False)['inputs']

@@ -56,6 +56,27 @@ several threads, background load turns some iterations into multi-second
 outliers (a warning is printed when one variant's iterations differ by more
 than 1.5x).
 
+Settings: by default every variant runs as its config says: precision
+from the ``optim_wrapper`` (the R3D-50 configs: ``DeviceAmpOptimWrapper``,
+AMP float16 on a GPU, float32 on the CPU), ``channels_last_3d`` from the
+data preprocessor (clips, and every Conv3d weight through
+``cmpl_mm.models.utils.network_to_channels_last_3d``), cuDNN benchmark mode
+from ``env_cfg``. ``--precision``, ``--channels-last``,
+``--[no-]cudnn-benchmark`` override them (the settings before the speed
+options: ``--precision fp32 --channels-last off --no-cudnn-benchmark``);
+``--concurrent-networks`` runs CMPL's auxiliary on a side CUDA stream and
+``--compile`` compiles ``train_step`` as MMEngine's Runner does.
+
+Model FLOPs and MFU: the Conv3d multiply-adds of every network's backbone
+for one clip (counted by forward hooks, as ``--complexity`` prints them) x 2
+FLOP x 3 (forward, and the two products of the backward pass) x the clips
+of an iteration give the model FLOPs per iteration; over the median
+iteration time they give the achieved TFLOP/s, and over the device's dense
+peak for the precision the model FLOPs utilisation (MFU). The peak comes
+from a table of GPU names (``PEAK_TFLOPS``; float32 runs count at the TF32
+rate where cuDNN uses TF32, i.e. Ampere and newer with
+``torch.backends.cudnn.allow_tf32``) or from ``--peak-tflops``.
+
 Targets (from the issue): time(b)/time(a) <= 1.05 and time(c)/time(b) <=
 1.15 (the latter stated for the default 1/4-width auxiliary of the R3D-50
 configs). The exit status is 1 when a target is missed.
@@ -65,11 +86,14 @@ Examples::
     # demo configs on the CPU (R3D-18 at 1/4 width, 8x56x56, B=4, mu=2)
     python tools/analysis/benchmark_train_step.py
 
-    # R3D-50 UCF-101 configs, 8x112x112, B=2 (mu from the config: 1)
+    # R3D-50 UCF-101 configs, 8x112x112, B=2 (mu from the config: 1),
+    # the configs' defaults (AMP float16, channels_last_3d, cuDNN benchmark)
     python tools/analysis/benchmark_train_step.py \\
         --config-primary configs/fixmatch_r3d50_ucf101.py \\
         --config-cmpl configs/cmpl_r3d50_ucf101.py \\
-        --clip-size 112 --batch 2 --device cuda --amp
+        --clip-size 112 --batch 2 --device cuda
+    # the same with the settings before the speed options
+    ... --precision fp32 --channels-last off --no-cudnn-benchmark
 
     # where the time goes
     python tools/analysis/benchmark_train_step.py --profile
@@ -102,7 +126,8 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmaction.registry import MODELS  # noqa: E402
 from mmaction.structures import ActionDataSample  # noqa: E402
 
-from cmpl_mm.models.utils import network_to_channels_last_3d  # noqa: E402
+from cmpl_mm.models.utils import (channels_last_3d_wanted,  # noqa: E402
+                                  network_to_channels_last_3d)
 
 VARIANTS = ('a', 'b', 'c')
 TARGET_BA = 1.05
@@ -161,7 +186,9 @@ def parse_args(argv=None):
         help='channels_last_3d memory layout of the clips (the data '
         'preprocessor\'s channels_last_3d) and of every Conv3d weight '
         '(cmpl_mm.models.utils.network_to_channels_last_3d); config: as '
-        'the config\'s data preprocessor says (default: config)')
+        'the config\'s data preprocessor says (the R3D-50 configs: on a '
+        'CUDA device only); on: on any device, also the CPU (default: '
+        'config)')
     parser.add_argument(
         '--concurrent-networks', action='store_true',
         help='(c): forward the auxiliary on a side CUDA stream '
@@ -258,7 +285,7 @@ def clip_shape(cfg, args):
 def config_channels_last(cfg):
     """The ``channels_last_3d`` setting of ``cfg``'s data preprocessor."""
     pre = cfg.model.get('data_preprocessor') or {}
-    return bool(pre.get('channels_last_3d', False))
+    return pre.get('channels_last_3d', False)
 
 
 def semi_model_cfg(cfg, channels_last, concurrent=False):
@@ -287,7 +314,7 @@ def plain_model_cfg(cfg, channels_last):
         pre = dict(
             type='MultiViewDataPreprocessor',
             data_preprocessor=pre,
-            channels_last_3d=True)
+            channels_last_3d=channels_last)
     model['data_preprocessor'] = pre
     return model
 
@@ -325,8 +352,16 @@ def setup(args):
             a=config_channels_last(cfg_b),
             b=config_channels_last(cfg_b),
             c=config_channels_last(cfg_c))
-    else:
-        channels_last = {k: args.channels_last == 'on' for k in VARIANTS}
+    else:  # 'on': on every device, also the CPU
+        channels_last = {
+            k: 'always' if args.channels_last == 'on' else False
+            for k in VARIANTS
+        }
+    # what the settings do on this device (True: CUDA only)
+    channels_last_on = {
+        k: channels_last_3d_wanted(v, args.device)
+        for k, v in channels_last.items()
+    }
     cudnn_benchmark = args.cudnn_benchmark
     if cudnn_benchmark is None:
         cudnn_benchmark = bool(
@@ -345,6 +380,7 @@ def setup(args):
         shape=shape,
         num_classes=primary_b['cls_head']['num_classes'],
         channels_last=channels_last,
+        channels_last_on=channels_last_on,
         cudnn_benchmark=cudnn_benchmark,
         models=dict(
             a=to_plain(plain_model_cfg(cfg_b, channels_last['a'])),
@@ -405,7 +441,7 @@ def build(spec, key, args):
         finally:
             logging.disable(logging.NOTSET)
     model = model.to(args.device)
-    if spec['channels_last'][key]:
+    if spec['channels_last_on'][key]:
         network_to_channels_last_3d(model)
     model.train()
     optim_wrapper = build_optim_wrapper(model, optim_cfg(spec, key, args))
@@ -826,7 +862,8 @@ def main(argv=None):
         precision=precision,
         cudnn_benchmark=spec['cudnn_benchmark'] if args.device == 'cuda'
         else None,
-        channels_last_3d=spec['channels_last'],
+        channels_last_3d=spec['channels_last_on'],
+        channels_last_3d_setting=spec['channels_last'],
         concurrent_networks=args.concurrent_networks,
         compile=args.compile,
         compile_mode=args.compile_mode)
@@ -834,7 +871,7 @@ def main(argv=None):
         f'({k}) {v}' for k, v in precision.items()) +
         '; channels_last_3d ' + ', '.join(
             f'({k}) {"on" if v else "off"}'
-            for k, v in spec['channels_last'].items()) +
+            for k, v in spec['channels_last_on'].items()) +
         f'; cudnn_benchmark {settings["cudnn_benchmark"]}'
         f'; concurrent_networks {args.concurrent_networks}'
         f'; compile {args.compile}'
