@@ -55,7 +55,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
-from cmpl_mm.utils.synthetic_videos import class_grid, render_clip  # noqa: E402,E501
+from cmpl_mm.utils.synthetic_videos import (class_grid,  # noqa: E402
+                                            render_clip)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -126,8 +127,8 @@ def _render_one(job):
     path, seed, index, label, num_frames = job
     shape, motion = class_grid(8)[label]
     frames = render_clip(
-        np.random.default_rng([seed, 7919, label, index]), shape, motion, num_frames,
-        UCF_WIDTH)
+        np.random.default_rng([seed, 7919, label, index]), shape, motion,
+        num_frames, UCF_WIDTH)
     top = (UCF_WIDTH - UCF_HEIGHT) // 2
     frames = frames[:, top:top + UCF_HEIGHT]
     writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'),

@@ -23,11 +23,10 @@ CHANNELS_LAST_3D_SETTINGS = (False, True, 'always')
 def channels_last_3d_wanted(setting, device) -> bool:
     """Whether a ``channels_last_3d`` setting applies on ``device``.
 
-    On CUDA devices cuDNN's 3D convolutions are faster channels last. On
-    the CPU the effect depends on the network (measured here with oneDNN,
-    forward + backward on 1 thread: the demo R3D-18 at 1/4 width 25%
-    faster, R3D-50 at 8x112x112 12% slower), so ``True`` leaves CPU
-    tensors alone and ``'always'`` converts them too.
+    Channels last is the layout cuDNN's fast 3D convolutions use. On the
+    CPU (oneDNN) its effect depends on the network and was not settled on
+    the shared 2-core machine here (README, "GPU speed"), so ``True``
+    leaves CPU tensors alone and ``'always'`` converts them too.
 
     Args:
         setting (bool | str): ``False`` (never), ``True`` (on CUDA
