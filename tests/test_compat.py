@@ -1,5 +1,6 @@
 """The compatibility layer applied on ``import cmpl_mm``."""
 import os
+import os.path as osp
 import subprocess
 import sys
 
@@ -125,6 +126,7 @@ def test_convert_checkpoint_makes_foreign_file_loadable(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.dirname(__file__))
     out = subprocess.run(
         [sys.executable, 'tools/convert_checkpoint.py', src, dst],
+        cwd=osp.dirname(osp.dirname(osp.abspath(__file__))),
         capture_output=True,
         text=True,
         env=env)

@@ -28,128 +28,12 @@ mmaction2 config passes through):
   ``[0, num_classes)`` of the head.
 """
 import difflib
-import math
-import numbers
 import os.path as osp
-from typing import Iterable, List, Optional, Sequence
+from typing import List, Optional
 
-NETWORKS = ('primary', 'auxiliary')
-
-#: ``semi_train_cfg`` keys: default value and what is accepted
-SEMI_TRAIN_CFG_KEYS = ('threshold', 'sup_weight', 'unsup_weight',
-                       'warmup_iters', 'unlabeled_forward',
-                       'nonfinite_loss')
-#: keys that may be a dict keyed by the network that is taught
-PER_NETWORK_KEYS = ('threshold', 'unsup_weight')
-NONFINITE_MODES = ('raise', 'skip')
-UNLABELED_FORWARD_MODES = ('joint', 'separate')
-
-
-class ConfigError(ValueError):
-    """A training config that cannot work; the message names the keys."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        problems = [problems] if isinstance(problems, str) else list(problems)
-        self.problems = problems
-        if len(problems) == 1:
-            message = f'invalid config: {problems[0]}'
-        else:
-            message = 'invalid config:\n' + '\n'.join(
-                f'  - {p}' for p in problems)
-        super().__init__(message)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(
-        value, bool)
-
-
-def _per_network(key: str, value, prefix: str, required: Iterable[str]):
-    """``([(key path, value)], [problem])`` of a scalar or per-network
-    setting."""
-    if not isinstance(value, dict):
-        return [(f'{prefix}{key}', value)], []
-    problems = []
-    unknown = sorted(set(value) - set(NETWORKS))
-    if unknown:
-        problems.append(f'{prefix}{key}: unknown network key(s) {unknown}; '
-                        f'a per-network {key} is keyed by {list(NETWORKS)}')
-    missing = [n for n in required if n not in value]
-    if missing:
-        problems.append(f'{prefix}{key}: lacks the network(s) {missing} '
-                        'that this algorithm teaches with pseudo-labels')
-    entries = [(f'{prefix}{key}.{n}', v) for n, v in value.items()
-               if n in NETWORKS]
-    return entries, problems
-
-
-def semi_train_cfg_problems(cfg: Optional[dict],
-                            students: Iterable[str] = (),
-                            prefix: str = 'model.semi_train_cfg.'
-                            ) -> List[str]:
-    """Every problem of a ``semi_train_cfg``, as ``'key: problem'`` lines.
-
-    Args:
-        cfg (dict, optional): The (partial) ``semi_train_cfg``.
-        students (Iterable[str]): Networks taught by pseudo-labels; a
-            per-network ``threshold`` / ``unsup_weight`` must cover them.
-        prefix (str): Key path printed before each key.
-    """
-    if cfg is None:
-        return []
-    if not isinstance(cfg, dict):
-        return [f'{prefix.rstrip(".")}: must be a dict, got '
-                f'{type(cfg).__name__}']
-    problems = []
-    for key in sorted(set(cfg) - set(SEMI_TRAIN_CFG_KEYS)):
-        close = difflib.get_close_matches(key, SEMI_TRAIN_CFG_KEYS, n=1)
-        hint = f' (did you mean {close[0]!r}?)' if close else ''
-        problems.append(f'{prefix}{key}: unknown key{hint}; valid keys are '
-                        f'{list(SEMI_TRAIN_CFG_KEYS)}')
-    students = list(students)
-
-    def check(key, valid, requirement):
-        if key not in cfg:
-            return
-        if key in PER_NETWORK_KEYS:
-            entries, found = _per_network(key, cfg[key], prefix, students)
-            problems.extend(found)
-        else:
-            entries = [(f'{prefix}{key}', cfg[key])]
-        for path, value in entries:
-            if not valid(value):
-                problems.append(f'{path}={value!r}: {requirement}')
-
-    def non_negative(value):
-        return _is_number(value) and math.isfinite(value) and value >= 0
-
-    check('threshold', lambda v: _is_number(v) and 0.0 <= v <= 1.0,
-          'must be a number in [0, 1] (the confidence a pseudo-label '
-          'needs)')
-    check('sup_weight', non_negative, 'must be a finite number >= 0')
-    check('unsup_weight', non_negative, 'must be a finite number >= 0')
-    check('warmup_iters', lambda v: _is_int(v) and v >= 0,
-          'must be an integer >= 0')
-    check('unlabeled_forward', lambda v: isinstance(v, str) and v in
-          UNLABELED_FORWARD_MODES,
-          f'must be one of {list(UNLABELED_FORWARD_MODES)}')
-    check('nonfinite_loss', lambda v: isinstance(v, str) and v in
-          NONFINITE_MODES, f'must be one of {list(NONFINITE_MODES)}')
-    return problems
-
-
-def validate_semi_train_cfg(cfg: Optional[dict],
-                            students: Iterable[str] = (),
-                            prefix: str = 'semi_train_cfg.') -> None:
-    """Raise :class:`ConfigError` listing every problem of ``cfg``."""
-    problems = semi_train_cfg_problems(cfg, students, prefix)
-    if problems:
-        raise ConfigError(problems)
-
+from ..models.recognizers.semi_train_cfg import (  # noqa: F401
+    SEMI_TRAIN_CFG_KEYS, ConfigError, _is_int, semi_train_cfg_problems,
+    validate_semi_train_cfg)
 
 # -- registry ---------------------------------------------------------------
 def _registered(registry, name) -> bool:
@@ -178,11 +62,10 @@ def _unknown_type(registry, key: str, name: str, what: str,
 
 
 def _semi_algorithms(registry) -> List[str]:
-    from ..models.recognizers.semi_base import SemiBaseRecognizer
     return sorted(
         name for name, cls in registry.module_dict.items()
-        if isinstance(cls, type) and issubclass(cls, SemiBaseRecognizer)
-        and cls is not SemiBaseRecognizer)
+        if _algorithm(dict(type=cls)) not in (None, _algorithm(
+            dict(type='SemiBaseRecognizer'))))
 
 
 def _model_problems(model: dict) -> List[str]:
@@ -197,8 +80,8 @@ def _model_problems(model: dict) -> List[str]:
                           _registry_names(MODELS)) +
             f' The algorithms of cmpl_mm are {algorithms}.')
     if 'primary' in model:
-        networks = [(f'model.{n}', model[n]) for n in NETWORKS
-                    if isinstance(model.get(n), dict)]
+        networks = [(f'model.{n}', net) for n, net in model.items()
+                    if isinstance(net, dict) and 'backbone' in net]
     else:
         networks = [('model', model)]
     for prefix, net in networks:
@@ -354,36 +237,38 @@ def _sampler_problems(cfg) -> List[str]:
     return problems
 
 
-def _cmpl_class_problems(model: dict) -> List[str]:
-    primary, auxiliary = model.get('primary'), model.get('auxiliary')
-    if not (isinstance(primary, dict) and isinstance(auxiliary, dict)):
-        return []
-    p_head, a_head = primary.get('cls_head'), auxiliary.get('cls_head')
-    if not (isinstance(p_head, dict) and isinstance(a_head, dict)):
-        return []
-    if 'num_classes' in a_head and 'num_classes' in p_head and \
-            a_head['num_classes'] != p_head['num_classes']:
-        return [f"model.auxiliary.cls_head.num_classes={a_head['num_classes']}"
-                ' differs from model.primary.cls_head.num_classes='
-                f"{p_head['num_classes']}; both networks must predict the "
-                "same classes (leave the auxiliary's out to inherit it)"]
-    return []
-
-
-def _students(model: dict) -> List[str]:
-    """Networks a per-network setting must cover (from the algorithm)."""
+def _algorithm(model: dict):
+    """The registered recognizer class of ``model.type``, if it is one of
+    cmpl_mm's semi-supervised algorithms."""
     from mmaction.registry import MODELS
-    model_type = model.get('type')
-    cls = model_type if isinstance(model_type, type) else None
-    if isinstance(model_type, str) and _registered(MODELS, model_type):
-        cls = MODELS.get(model_type)
-    sources = getattr(cls, 'pseudo_label_sources', None)
-    if sources is None:
+    from ..models.recognizers.semi_base import SemiBaseRecognizer
+    cls = model.get('type')
+    if isinstance(cls, str):
+        cls = MODELS.get(cls) if _registered(MODELS, cls) else None
+    if isinstance(cls, type) and issubclass(cls, SemiBaseRecognizer):
+        return cls
+    return None
+
+
+def _algorithm_problems(model: dict) -> List[str]:
+    """``semi_train_cfg`` (keys, values, pseudo-labeling parts) and the
+    algorithm's own checks, as the registered class states them."""
+    from ..models.pseudo_label import build_pseudo_labelers
+    cls = _algorithm(model)
+    if cls is None:
         return []
-    try:
-        return list(sources(None))  # a constant mapping in every algorithm
-    except Exception:
-        return []
+    semi_cfg = model.get('semi_train_cfg')
+    prefix = 'model.semi_train_cfg.'
+    problems = semi_train_cfg_problems(semi_cfg, cls.teachers, prefix,
+                                       cls.semi_train_cfg_keys())
+    if not problems and (semi_cfg is None or isinstance(semi_cfg, dict)):
+        merged = dict(cls.default_semi_train_cfg, **(semi_cfg or {}))
+        networks = ['primary'] + [n for pair in cls.teachers.items()
+                                  for n in pair if n != 'primary']
+        problems += build_pseudo_labelers(
+            merged, cls.default_semi_train_cfg, cls.teachers,
+            list(dict.fromkeys(networks)), prefix)[1]
+    return problems + cls.config_problems(model)
 
 
 def check_config(cfg) -> None:
@@ -397,10 +282,7 @@ def check_config(cfg) -> None:
     model = cfg.get('model')
     if isinstance(model, dict):
         problems += _model_problems(model)
-        if 'semi_train_cfg' in model:
-            problems += semi_train_cfg_problems(model['semi_train_cfg'],
-                                                _students(model))
-        problems += _cmpl_class_problems(model)
+        problems += _algorithm_problems(model)
     problems += _sampler_problems(cfg)
     loader = cfg.get('train_dataloader')
     if isinstance(model, dict) and isinstance(loader, dict):

@@ -444,6 +444,7 @@ def build(spec, key, args):
     if spec['channels_last_on'][key]:
         network_to_channels_last_3d(model)
     model.train()
+    model.ema_hooked = True  # EMA teachers: train_iter updates them
     optim_wrapper = build_optim_wrapper(model, optim_cfg(spec, key, args))
     if args.compile:  # as mmengine's Runner._maybe_compile('train_step')
         kwargs = {'mode': args.compile_mode} if args.compile_mode else {}
@@ -508,6 +509,8 @@ def train_iter(model, optim_wrapper, batch, device):
     sync(device)
     start = time.perf_counter()
     model.train_step(data, optim_wrapper=optim_wrapper)
+    if getattr(model, 'ema_networks', None):  # as EMATeacherHook does
+        model.update_ema_networks()
     sync(device)
     return time.perf_counter() - start
 

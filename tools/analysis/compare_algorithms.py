@@ -93,11 +93,6 @@ DEFAULT_CONFIGS = [
     'configs/cmpl_r3d18q_synthetic.py',
 ]
 AUTO_OPTIONS = ['default_hooks.logger.log_metric_by_epoch=False']
-ALGORITHM_NAMES = dict(
-    SupervisedRecognizer='Supervised',
-    FixMatchRecognizer='FixMatch',
-    CMPLRecognizer='CMPL',
-    Recognizer3D='Recognizer3D')
 METRICS = (('acc/top1', 'top-1'), ('acc/mean1', 'mean-class'))
 LOG_TAIL_LINES = 40
 
@@ -196,7 +191,10 @@ def algorithm_label(config: str) -> str:
     if cfg is None:
         return '?'  # broken config: its run says why
     model_type = (cfg.get('model') or {}).get('type', '?')
-    return ALGORITHM_NAMES.get(model_type, model_type)
+    suffix = 'Recognizer'  # FixMatchRecognizer -> FixMatch
+    if model_type.endswith(suffix) and model_type != suffix:
+        return model_type[:-len(suffix)]
+    return model_type
 
 
 def display_path(path: str) -> str:

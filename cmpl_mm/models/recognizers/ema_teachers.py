@@ -1,0 +1,85 @@
+"""EMA copies of the trained networks, for ``EMATeacher`` parts."""
+import logging
+from typing import Dict, List, Tuple
+
+import torch.nn as nn
+from mmengine.logging import print_log
+
+from ..pseudo_label import EMANetwork, EMATeacher
+
+
+def ema_momenta(labelers: Dict[str, nn.Module]
+                ) -> Tuple[Dict[str, float], List[str]]:
+    """``({network: momentum}, [problems])`` of the EMA teachers among
+    the pseudo-labelers: one EMA copy, so one momentum, per network."""
+    momenta, problems = {}, []
+    for labeler in labelers.values():
+        teacher = labeler.teacher
+        if isinstance(teacher, EMATeacher):
+            known = momenta.setdefault(teacher.network, teacher.momentum)
+            if known != teacher.momentum:
+                problems.append(
+                    f'semi_train_cfg.teacher: two momenta ({known}, '
+                    f'{teacher.momentum}) for the EMA of '
+                    f"'{teacher.network}'; one EMA copy per network")
+    return momenta, problems
+
+
+class EMATeachersMixin:
+    """Holds ``ema_networks`` (an :class:`EMANetwork` per averaged network)
+    beside the networks of a recognizer with a ``networks()`` method.
+
+    The copies start from the live networks (after ``init_weights`` and
+    when a checkpoint lacks them), move by :meth:`update_ema_networks`
+    (``EMATeacherHook``, after each optimizer step), are saved in
+    checkpoints, and are left out of the buffers a skipped step restores.
+    """
+
+    def build_ema_networks(self, momenta: Dict[str, float]) -> None:
+        """One EMA copy per ``{network: momentum}``."""
+        networks = self.networks()
+        self.ema_networks = nn.ModuleDict({
+            name: EMANetwork(networks[name], momentum)
+            for name, momentum in momenta.items()
+        })
+        self.register_load_state_dict_post_hook(self._start_missing_ema)
+
+    def init_weights(self) -> None:
+        """Initialise the networks, then start every EMA copy from its
+        live network."""
+        super().init_weights()
+        networks = self.networks()
+        for name, ema in self.ema_networks.items():
+            ema.copy_from(networks[name])
+
+    def update_ema_networks(self) -> None:
+        """One moving-average step of every EMA copy (``EMATeacherHook``
+        calls it after each optimizer step)."""
+        networks = self.networks()
+        for name, ema in self.ema_networks.items():
+            ema.update(networks[name])
+
+    def guarded_buffers(self):
+        """Buffers a skipped step restores: not the EMA copies, which a
+        forward pass never changes."""
+        return ((k, b) for k, b in self.named_buffers()
+                if not k.startswith('ema_networks.'))
+
+    def _start_missing_ema(self, module, incompatible) -> None:
+        """``load_state_dict`` post-hook: an EMA copy that the checkpoint
+        lacks (written before it existed) starts from its live network,
+        with a warning, instead of failing or keeping its initial state."""
+        networks = self.networks()
+        for name, ema in self.ema_networks.items():
+            key = f'ema_networks.{name}.'
+            missing = [k for k in incompatible.missing_keys if key in k]
+            if f'{key}num_updates' not in ''.join(missing):
+                continue
+            ema.copy_from(networks[name])
+            incompatible.missing_keys[:] = [
+                k for k in incompatible.missing_keys if key not in k]
+            print_log(
+                f"The checkpoint has no EMA weights of '{name}' (written "
+                'before EMA teachers existed, or by another algorithm); the '
+                "EMA starts from the live network's weights.",
+                logger='current', level=logging.WARNING)
