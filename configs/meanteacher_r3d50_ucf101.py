@@ -12,5 +12,9 @@ _base_ = [
     './_base_/schedules/sgd_cosine_54k.py', './_base_/default_runtime.py'
 ]
 
+# clips and Conv3d weights in channels_last_3d layout on the GPU (README,
+# "GPU speed"); the same results on any device
 model = dict(
-    type='MeanTeacherRecognizer', semi_train_cfg=dict(unsup_weight=10.0))
+    type='MeanTeacherRecognizer',
+    semi_train_cfg=dict(unsup_weight=10.0),
+    data_preprocessor=dict(channels_last_3d=True))

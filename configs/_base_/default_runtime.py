@@ -21,8 +21,11 @@ default_hooks = dict(
     # mmengine's SyncBuffersHook, minus the EMA teachers' weights
     sync_buffers=dict(type='SyncLiveBuffersHook'))
 
+# cudnn_benchmark: cuDNN times its convolution algorithms for each new input
+# shape once and keeps the fastest (training clips have one shape); no
+# effect on the CPU. mmengine turns it off again for --deterministic.
 env_cfg = dict(
-    cudnn_benchmark=False,
+    cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))
 

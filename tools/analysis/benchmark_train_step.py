@@ -56,6 +56,27 @@ several threads, background load turns some iterations into multi-second
 outliers (a warning is printed when one variant's iterations differ by more
 than 1.5x).
 
+Settings: by default every variant runs as its config says: precision
+from the ``optim_wrapper`` (the R3D-50 configs: ``DeviceAmpOptimWrapper``,
+AMP float16 on a GPU, float32 on the CPU), ``channels_last_3d`` from the
+data preprocessor (clips, and every Conv3d weight through
+``cmpl_mm.models.utils.network_to_channels_last_3d``), cuDNN benchmark mode
+from ``env_cfg``. ``--precision``, ``--channels-last``,
+``--[no-]cudnn-benchmark`` override them (the settings before the speed
+options: ``--precision fp32 --channels-last off --no-cudnn-benchmark``);
+``--concurrent-networks`` runs CMPL's auxiliary on a side CUDA stream and
+``--compile`` compiles ``train_step`` as MMEngine's Runner does.
+
+Model FLOPs and MFU: the Conv3d multiply-adds of every network's backbone
+for one clip (counted by forward hooks, as ``--complexity`` prints them) x 2
+FLOP x 3 (forward, and the two products of the backward pass) x the clips
+of an iteration give the model FLOPs per iteration; over the median
+iteration time they give the achieved TFLOP/s, and over the device's dense
+peak for the precision the model FLOPs utilisation (MFU). The peak comes
+from a table of GPU names (``PEAK_TFLOPS``; float32 runs count at the TF32
+rate where cuDNN uses TF32, i.e. Ampere and newer with
+``torch.backends.cudnn.allow_tf32``) or from ``--peak-tflops``.
+
 Targets (from the issue): time(b)/time(a) <= 1.05 and time(c)/time(b) <=
 1.15 (the latter stated for the default 1/4-width auxiliary of the R3D-50
 configs). The exit status is 1 when a target is missed.
@@ -65,11 +86,14 @@ Examples::
     # demo configs on the CPU (R3D-18 at 1/4 width, 8x56x56, B=4, mu=2)
     python tools/analysis/benchmark_train_step.py
 
-    # R3D-50 UCF-101 configs, 8x112x112, B=2 (mu from the config: 1)
+    # R3D-50 UCF-101 configs, 8x112x112, B=2 (mu from the config: 1),
+    # the configs' defaults (AMP float16, channels_last_3d, cuDNN benchmark)
     python tools/analysis/benchmark_train_step.py \\
         --config-primary configs/fixmatch_r3d50_ucf101.py \\
         --config-cmpl configs/cmpl_r3d50_ucf101.py \\
-        --clip-size 112 --batch 2 --device cuda --amp
+        --clip-size 112 --batch 2 --device cuda
+    # the same with the settings before the speed options
+    ... --precision fp32 --channels-last off --no-cudnn-benchmark
 
     # where the time goes
     python tools/analysis/benchmark_train_step.py --profile
@@ -101,6 +125,9 @@ from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmaction.registry import MODELS  # noqa: E402
 from mmaction.structures import ActionDataSample  # noqa: E402
+
+from cmpl_mm.models.utils import (channels_last_3d_wanted,  # noqa: E402
+                                  network_to_channels_last_3d)
 
 VARIANTS = ('a', 'b', 'c')
 TARGET_BA = 1.05
@@ -140,12 +167,45 @@ def parse_args(argv=None):
         '--device', choices=('cpu', 'cuda'),
         default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
+        '--precision', choices=('config', 'fp32', 'float16', 'bfloat16'),
+        default='config',
+        help='config: the config\'s optim_wrapper (the R3D-50 configs: '
+        'DeviceAmpOptimWrapper, float16 AMP on a GPU, float32 on the CPU); '
+        'fp32: a plain OptimWrapper; float16 / bfloat16: MMEngine\'s '
+        'AmpOptimWrapper with that autocast dtype and dynamic loss scaling, '
+        'CUDA only (default: config)')
+    parser.add_argument(
         '--amp', action='store_true',
-        help='AmpOptimWrapper (autocast to --amp-dtype), CUDA only')
+        help='the same as --precision AMP_DTYPE (CUDA only)')
     parser.add_argument(
         '--amp-dtype', choices=('float16', 'bfloat16'), default='float16',
-        help='autocast dtype of --amp (default: float16, with dynamic loss '
-        'scaling as MMEngine\'s AmpOptimWrapper does)')
+        help='autocast dtype of --amp (default: float16)')
+    parser.add_argument(
+        '--channels-last', choices=('config', 'on', 'off'),
+        default='config',
+        help='channels_last_3d memory layout of the clips (the data '
+        'preprocessor\'s channels_last_3d) and of every Conv3d weight '
+        '(cmpl_mm.models.utils.network_to_channels_last_3d); config: as '
+        'the config\'s data preprocessor says (the R3D-50 configs: on a '
+        'CUDA device only); on: on any device, also the CPU (default: '
+        'config)')
+    parser.add_argument(
+        '--concurrent-networks', action='store_true',
+        help='(c): forward the auxiliary on a side CUDA stream '
+        '(semi_train_cfg.concurrent_networks, see cmpl_mm.models.utils.'
+        'concurrent_forward); the recognizer must support the option')
+    parser.add_argument(
+        '--compile', action='store_true',
+        help='torch.compile(model.train_step), as MMEngine\'s Runner does '
+        'for a config with compile=True (first iterations compile; use '
+        'enough --warmup)')
+    parser.add_argument(
+        '--compile-mode', default=None,
+        help='mode of --compile (e.g. max-autotune; default: torch\'s)')
+    parser.add_argument(
+        '--peak-tflops', type=float,
+        help='dense peak TFLOP/s of the device for the precision measured; '
+        'default: from a table of GPU names (none for the CPU)')
     parser.add_argument(
         '--iters', type=int, default=10,
         help='timed iterations per variant (default: 10)')
@@ -161,8 +221,13 @@ def parse_args(argv=None):
         help='torch.set_num_threads (default: torch\'s default)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        '--cudnn-benchmark', action='store_true',
-        help='torch.backends.cudnn.benchmark = True')
+        '--cudnn-benchmark', dest='cudnn_benchmark', action='store_true',
+        default=None,
+        help='torch.backends.cudnn.benchmark = True (default: the config\'s '
+        'env_cfg.cudnn_benchmark)')
+    parser.add_argument(
+        '--no-cudnn-benchmark', dest='cudnn_benchmark', action='store_false',
+        help='torch.backends.cudnn.benchmark = False')
     parser.add_argument(
         '--profile', action='store_true',
         help='after the timing, profile a few iterations of each variant '
@@ -179,9 +244,14 @@ def parse_args(argv=None):
         'auxiliary\'s time goes on a GPU')
     parser.add_argument('--out-json', help='also write the figures here')
     args = parser.parse_args(argv)
-    if args.amp and args.device != 'cuda':
-        parser.error('--amp needs --device cuda (MMEngine\'s '
-                     'AmpOptimWrapper does not run on the CPU)')
+    if args.amp:
+        args.precision = args.amp_dtype
+    if args.precision in ('float16', 'bfloat16') and args.device != 'cuda':
+        parser.error('--amp / --precision float16|bfloat16 need --device '
+                     'cuda (MMEngine\'s AmpOptimWrapper does not run on the '
+                     'CPU)')
+    if args.peak_tflops is not None and args.peak_tflops <= 0:
+        parser.error('--peak-tflops must be > 0')
     if args.device == 'cuda' and not torch.cuda.is_available():
         parser.error('--device cuda: no CUDA device')
     if args.iters < 1 or args.warmup < 0 or args.memory_iters < 0:
@@ -212,22 +282,49 @@ def clip_shape(cfg, args):
     return 3, int(clip_len), int(size[0]), int(size[1])
 
 
-def semi_model_cfg(cfg):
+def config_channels_last(cfg):
+    """The ``channels_last_3d`` setting of ``cfg``'s data preprocessor."""
+    pre = cfg.model.get('data_preprocessor') or {}
+    return pre.get('channels_last_3d', False)
+
+
+def semi_model_cfg(cfg, channels_last, concurrent=False):
     model = copy.deepcopy(cfg.model)
     semi = dict(model.get('semi_train_cfg') or {})
     semi.update(threshold=0.0, warmup_iters=0)
+    if concurrent:
+        semi['concurrent_networks'] = True
     model['semi_train_cfg'] = semi
+    pre = model.get('data_preprocessor')
+    if pre is not None and pre.get('type') == 'MultiViewDataPreprocessor':
+        pre['channels_last_3d'] = channels_last
     return model
 
 
-def plain_model_cfg(cfg):
-    """``model.primary`` as a stand-alone ``Recognizer3D``."""
+def plain_model_cfg(cfg, channels_last):
+    """``model.primary`` as a stand-alone ``Recognizer3D``; its clips go
+    through ``MultiViewDataPreprocessor`` (which hands one-view batches to
+    the wrapped preprocessor) when they are laid out channels last."""
     model = copy.deepcopy(cfg.model.primary)
     pre = cfg.model.get('data_preprocessor')
     if pre is not None and pre.get('type') == 'MultiViewDataPreprocessor':
         pre = pre['data_preprocessor']
-    model['data_preprocessor'] = copy.deepcopy(pre)
+    pre = copy.deepcopy(pre)
+    if channels_last:
+        pre = dict(
+            type='MultiViewDataPreprocessor',
+            data_preprocessor=pre,
+            channels_last_3d=channels_last)
+    model['data_preprocessor'] = pre
     return model
+
+
+def supports_concurrent_networks(model_cfg):
+    """Whether the recognizer of ``model_cfg`` has the
+    ``semi_train_cfg.concurrent_networks`` option."""
+    cls = MODELS.get(model_cfg['type'])
+    return 'concurrent_networks' in getattr(cls, 'default_semi_train_cfg',
+                                            {})
 
 
 def setup(args):
@@ -250,15 +347,45 @@ def setup(args):
     for name, cfg in (('b', cfg_b), ('c', cfg_c)):
         if 'semi_train_cfg' not in cfg.model:
             notes.append(f'warning: ({name}) has no semi_train_cfg')
+    if args.channels_last == 'config':
+        channels_last = dict(
+            a=config_channels_last(cfg_b),
+            b=config_channels_last(cfg_b),
+            c=config_channels_last(cfg_c))
+    else:  # 'on': on every device, also the CPU
+        channels_last = {
+            k: 'always' if args.channels_last == 'on' else False
+            for k in VARIANTS
+        }
+    # what the settings do on this device (True: CUDA only)
+    channels_last_on = {
+        k: channels_last_3d_wanted(v, args.device)
+        for k, v in channels_last.items()
+    }
+    cudnn_benchmark = args.cudnn_benchmark
+    if cudnn_benchmark is None:
+        cudnn_benchmark = bool(
+            cfg_b.get('env_cfg', {}).get('cudnn_benchmark', False))
+    model_c = to_plain(
+        semi_model_cfg(cfg_c, channels_last['c'], args.concurrent_networks))
+    if args.concurrent_networks and not supports_concurrent_networks(
+            model_c):
+        raise SystemExit(
+            f'--concurrent-networks: {model_c["type"]} has no '
+            'semi_train_cfg.concurrent_networks option yet (wire '
+            'cmpl_mm.models.utils.concurrent_forward into the recognizer)')
     return dict(
         B=B,
         mu=mu,
         shape=shape,
         num_classes=primary_b['cls_head']['num_classes'],
+        channels_last=channels_last,
+        channels_last_on=channels_last_on,
+        cudnn_benchmark=cudnn_benchmark,
         models=dict(
-            a=to_plain(plain_model_cfg(cfg_b)),
-            b=to_plain(semi_model_cfg(cfg_b)),
-            c=to_plain(semi_model_cfg(cfg_c))),
+            a=to_plain(plain_model_cfg(cfg_b, channels_last['a'])),
+            b=to_plain(semi_model_cfg(cfg_b, channels_last['b'])),
+            c=model_c),
         optim=dict(
             a=cfg_b.optim_wrapper.to_dict(),
             b=cfg_b.optim_wrapper.to_dict(),
@@ -274,6 +401,35 @@ def to_plain(obj):
     return obj.to_dict() if hasattr(obj, 'to_dict') else obj
 
 
+def optim_cfg(spec, key, args):
+    """The optimizer wrapper config of variant ``key`` for
+    ``--precision``, at learning rate 0."""
+    optim = copy.deepcopy(to_plain(spec['optim'][key]))
+    # learning rate 0: the weights stay as initialised, so every iteration
+    # computes the same thing (see the module doc: denormals)
+    optim.setdefault('optimizer', {})['lr'] = 0.
+    if args.precision == 'fp32':
+        optim['type'] = 'OptimWrapper'
+        for amp_key in ('dtype', 'loss_scale', 'use_fsdp'):
+            optim.pop(amp_key, None)
+    elif args.precision in ('float16', 'bfloat16'):
+        optim['type'] = 'AmpOptimWrapper'
+        optim['dtype'] = args.precision
+        optim.setdefault('loss_scale', 'dynamic')
+    return optim
+
+
+def wrapper_precision(optim_wrapper):
+    """'float16' / 'bfloat16' when ``optim_wrapper`` autocasts, else
+    'fp32'."""
+    from mmengine.optim import AmpOptimWrapper
+    if not isinstance(optim_wrapper, AmpOptimWrapper) or not getattr(
+            optim_wrapper, 'amp_enabled', True):
+        return 'fp32'
+    dtype = optim_wrapper.cast_dtype or torch.float16
+    return str(dtype).replace('torch.', '')
+
+
 def build(spec, key, args):
     """Model and optimizer wrapper of variant ``key`` on the device."""
     torch.manual_seed(args.seed)
@@ -285,17 +441,15 @@ def build(spec, key, args):
         finally:
             logging.disable(logging.NOTSET)
     model = model.to(args.device)
+    if spec['channels_last_on'][key]:
+        network_to_channels_last_3d(model)
     model.train()
     model.ema_hooked = True  # EMA teachers: train_iter updates them
-    optim = copy.deepcopy(to_plain(spec['optim'][key]))
-    # learning rate 0: the weights stay as initialised, so every iteration
-    # computes the same thing (see the module doc: denormals)
-    optim.setdefault('optimizer', {})['lr'] = 0.
-    if args.amp:
-        optim['type'] = 'AmpOptimWrapper'
-        optim['dtype'] = args.amp_dtype
-        optim.setdefault('loss_scale', 'dynamic')
-    return model, build_optim_wrapper(model, optim)
+    optim_wrapper = build_optim_wrapper(model, optim_cfg(spec, key, args))
+    if args.compile:  # as mmengine's Runner._maybe_compile('train_step')
+        kwargs = {'mode': args.compile_mode} if args.compile_mode else {}
+        model.train_step = torch.compile(model.train_step, **kwargs)
+    return model, optim_wrapper
 
 
 def make_batches(spec, seed):
@@ -392,6 +546,8 @@ def memory_worker(spec, key, args, conn):
     try:
         if args.threads:
             torch.set_num_threads(args.threads)
+        if args.device == 'cuda':
+            torch.backends.cudnn.benchmark = spec['cudnn_benchmark']
         init_default_scope('mmaction')
         MessageHub.get_instance('benchmark_train_step')
         model, optim_wrapper = build(spec, key, args)
@@ -612,6 +768,63 @@ def print_complexity(model, shape):
     return result
 
 
+# Dense (no sparsity) peak TFLOP/s by GPU name, from NVIDIA's data sheets:
+# (substring of torch.cuda.get_device_name(), {precision: TFLOP/s}); the
+# first match wins, so more specific names come first. 'tf32' is the
+# tensor-core rate float32 convolutions get from cuDNN when
+# torch.backends.cudnn.allow_tf32 is on (PyTorch's default) on Ampere and
+# newer; 'fp32' the plain rate.
+PEAK_TFLOPS = (
+    ('H100 PCIe', dict(float16=756., bfloat16=756., tf32=378., fp32=51.2)),
+    ('H100 NVL', dict(float16=835., bfloat16=835., tf32=418., fp32=60.)),
+    ('H100', dict(float16=989., bfloat16=989., tf32=495., fp32=67.)),
+    ('H200', dict(float16=989., bfloat16=989., tf32=495., fp32=67.)),
+    ('GH200', dict(float16=989., bfloat16=989., tf32=495., fp32=67.)),
+    ('A100', dict(float16=312., bfloat16=312., tf32=156., fp32=19.5)),
+    ('L40S', dict(float16=362., bfloat16=362., tf32=183., fp32=91.6)),
+    ('A10', dict(float16=125., bfloat16=125., tf32=62.5, fp32=31.2)),
+    ('L4', dict(float16=121., bfloat16=121., tf32=60., fp32=30.3)),
+    ('V100', dict(float16=125., fp32=15.7)),
+    ('T4', dict(float16=65., fp32=8.1)),
+)
+
+
+def peak_precision(precision, device):
+    """The row of :data:`PEAK_TFLOPS` that ``precision`` runs at."""
+    if precision != 'fp32' or device != 'cuda':
+        return precision
+    major, _ = torch.cuda.get_device_capability()
+    return 'tf32' if major >= 8 and torch.backends.cudnn.allow_tf32 else \
+        'fp32'
+
+
+def peak_tflops(args, precision):
+    """(peak TFLOP/s, where it comes from) for the device and precision;
+    (None, reason) when unknown."""
+    if args.peak_tflops is not None:
+        return args.peak_tflops, '--peak-tflops'
+    if args.device != 'cuda':
+        return None, 'no peak known for the CPU (give --peak-tflops)'
+    name = torch.cuda.get_device_name()
+    row = peak_precision(precision, args.device)
+    for key, peaks in PEAK_TFLOPS:
+        if key in name:
+            if row in peaks:
+                return peaks[row], f'table: {key} {row} dense'
+            return None, f'table: {key} has no {row} peak'
+    return None, f'{name} is not in the table (give --peak-tflops)'
+
+
+def network_macs(model, shape):
+    """Conv3d multiply-adds per clip of every network of ``model`` (a
+    semi-supervised recognizer or a plain one), by
+    :func:`backbone_complexity`."""
+    nets = model.networks() if hasattr(model, 'networks') else dict(
+        primary=model)
+    return {name: backbone_complexity(net, shape)['macs']
+            for name, net in nets.items()}
+
+
 # ---------------------------------------------------------------------- #
 def mib(n):
     return None if n is None else n / 2**20
@@ -625,18 +838,17 @@ def main(argv=None):
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.cudnn_benchmark:
-        torch.backends.cudnn.benchmark = True
     init_default_scope('mmaction')
     # semi_base.unsup_active reads the iteration from the message hub
     MessageHub.get_instance('benchmark_train_step')
     spec = setup(args)
+    if args.device == 'cuda':
+        torch.backends.cudnn.benchmark = spec['cudnn_benchmark']
     B, mu, shape = spec['B'], spec['mu'], spec['shape']
     n_clips = B + 2 * mu * B
     print(f'device {args.device}'
           f'{" (" + torch.cuda.get_device_name() + ")" if args.device == "cuda" else ""}'  # noqa: E501
-          f', torch {torch.__version__}, {torch.get_num_threads()} threads'
-          f'{", AMP " + args.amp_dtype if args.amp else ""}')
+          f', torch {torch.__version__}, {torch.get_num_threads()} threads')
     print(f'configs: (a)+(b) {args.config_primary}; (c) {args.config_cmpl}')
     print(f'batch: B={B} labeled + mu*B={mu * B} unlabeled clips x 2 views '
           f'= {n_clips} clips of {"x".join(map(str, shape))} (CxTxHxW) per '
@@ -648,6 +860,36 @@ def main(argv=None):
     memory = measure_memory(spec, args) if args.memory_iters else {}
 
     models = {key: build(spec, key, args) for key in VARIANTS}
+    precision = {key: wrapper_precision(models[key][1]) for key in VARIANTS}
+    settings = dict(
+        precision=precision,
+        cudnn_benchmark=spec['cudnn_benchmark'] if args.device == 'cuda'
+        else None,
+        channels_last_3d=spec['channels_last_on'],
+        channels_last_3d_setting=spec['channels_last'],
+        concurrent_networks=args.concurrent_networks,
+        compile=args.compile,
+        compile_mode=args.compile_mode)
+    print('settings: precision ' + ', '.join(
+        f'({k}) {v}' for k, v in precision.items()) +
+        '; channels_last_3d ' + ', '.join(
+            f'({k}) {"on" if v else "off"}'
+            for k, v in spec['channels_last_on'].items()) +
+        f'; cudnn_benchmark {settings["cudnn_benchmark"]}'
+        f'; concurrent_networks {args.concurrent_networks}'
+        f'; compile {args.compile}'
+        f'{" (" + args.compile_mode + ")" if args.compile_mode else ""}')
+    # model FLOPs per iteration: Conv3d multiply-adds of every network's
+    # backbone for one clip x 2 FLOP x 3 (forward, and backward for the
+    # input and the weight gradients) x the clips of an iteration
+    macs = {'c': network_macs(models['c'][0], shape)}
+    if spec['models']['a']['backbone'] == spec['models']['c']['primary'][
+            'backbone']:  # the same primary: count it once
+        macs['a'] = macs['b'] = dict(primary=macs['c']['primary'])
+    else:
+        macs['a'] = network_macs(models['a'][0], shape)
+        macs['b'] = network_macs(models['b'][0], shape)
+    flops = {key: 6 * sum(macs[key].values()) * n_clips for key in VARIANTS}
     batches = make_batches(spec, args.seed)
     for _ in range(args.warmup):
         for key in VARIANTS:
@@ -672,8 +914,10 @@ def main(argv=None):
     else:
         mem_head = 'peak RSS +MiB'
     print(f'\n{"variant":<36}{"params M":>9}{"ms/iter":>10}{"min":>9}'
-          f'{"max":>9}{"clips/s":>9}{mem_head:>16}')
+          f'{"max":>9}{"clips/s":>9}{mem_head:>16}{"TFLOP/it":>10}'
+          f'{"TFLOP/s":>9}{"MFU":>8}')
     rows = {}
+    peaks = {key: peak_tflops(args, precision[key]) for key in VARIANTS}
     for key in VARIANTS:
         ms = [1e3 * t for t in times[key]]
         mem = memory.get(key, {})
@@ -686,6 +930,10 @@ def main(argv=None):
         else:
             mem_value, mem_text = None, '–'
         params = count_params(models[key][0])
+        achieved = flops[key] / med[key] / 1e12
+        peak, _ = peaks[key]
+        mfu = achieved / peak if peak else None
+        mfu_text = '–' if mfu is None else f'{100 * mfu:.1f}%'
         rows[key] = dict(
             label=spec['labels'][key],
             params=params,
@@ -693,13 +941,26 @@ def main(argv=None):
             ms_all=ms,
             clips_per_s=n_clips / med[key],
             memory_bytes=mem_value,
-            memory=mem)
+            memory=mem,
+            precision=precision[key],
+            macs_per_clip=macs[key],
+            flops_per_iter=flops[key],
+            tflops=achieved,
+            peak_tflops=peak,
+            peak_source=peaks[key][1],
+            mfu=mfu)
         print(f'{spec["labels"][key]:<36}{params / 1e6:>9.3f}'
               f'{1e3 * med[key]:>10.1f}{min(ms):>9.1f}{max(ms):>9.1f}'
-              f'{n_clips / med[key]:>9.1f}{mem_text:>16}')
+              f'{n_clips / med[key]:>9.1f}{mem_text:>16}'
+              f'{flops[key] / 1e12:>10.3f}{achieved:>9.3f}'
+              f'{mfu_text:>8}')
     for key, mem in memory.items():
         if 'error' in mem:
             print(f'memory of ({key}) failed: {mem["error"]}')
+    print('FLOPs: Conv3d multiply-adds of the backbones x 2 x 3 (forward + '
+          'backward) x clips; MFU: TFLOP/s over the dense peak, ' + '; '.join(
+              sorted({f'{p[1]}' + (f' = {p[0]:g}' if p[0] else '')
+                      for p in peaks.values()})))
     if mem_what:
         what = ('peak of torch.cuda.max_memory_allocated over '
                 f'{args.memory_iters} iterations, own process'
@@ -741,9 +1002,11 @@ def main(argv=None):
             json.dump(
                 dict(
                     device=args.device,
-                    amp=args.amp,
-                    amp_dtype=args.amp_dtype if args.amp else None,
-                    cudnn_benchmark=args.cudnn_benchmark,
+                    amp=precision['b'] != 'fp32',
+                    amp_dtype=None if precision['b'] == 'fp32' else
+                    precision['b'],
+                    cudnn_benchmark=settings['cudnn_benchmark'],
+                    settings=settings,
                     gpu=torch.cuda.get_device_name()
                     if args.device == 'cuda' else None,
                     torch=torch.__version__,

@@ -1,8 +1,12 @@
 """Normalise and batch each view of a semi-supervised batch separately."""
-from typing import Dict
+from typing import Dict, Union
 
+import torch
 from mmengine.model import BaseDataPreprocessor
 from mmaction.registry import MODELS
+
+from ..utils.memory_format import (channels_last_3d_wanted,
+                                   to_channels_last_3d)
 
 
 @MODELS.register_module()
@@ -27,15 +31,37 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
         data_preprocessor (dict): Config of the wrapped preprocessor, e.g.
             ``dict(type='ActionDataPreprocessor', mean=..., std=...,
             format_shape='NCTHW')``.
+        channels_last_3d (bool | str): Return every 5-D ``(N, C, T, H,
+            W)`` or 6-D ``(N, num_clips, C, T, H, W)`` clip batch (training
+            views, validation and test) in ``channels_last_3d`` memory
+            layout (see :func:`~cmpl_mm.models.utils.to_channels_last_3d`):
+            same shapes and values, channels innermost in memory, as
+            cuDNN's fast 3D convolutions want them. ``True``: batches on a
+            CUDA device only; ``'always'``: on every device (see
+            :func:`~cmpl_mm.models.utils.channels_last_3d_wanted`). Pair it
+            with :func:`~cmpl_mm.models.utils.network_to_channels_last_3d`
+            on the networks. Defaults to False.
     """
 
-    def __init__(self, data_preprocessor: dict) -> None:
+    def __init__(self,
+                 data_preprocessor: dict,
+                 channels_last_3d: Union[bool, str] = False) -> None:
         super().__init__()
         self.data_preprocessor = MODELS.build(data_preprocessor)
+        channels_last_3d_wanted(channels_last_3d, 'cpu')  # validate
+        self.channels_last_3d = channels_last_3d
+
+    def _layout(self, inputs):
+        if isinstance(inputs, torch.Tensor) and channels_last_3d_wanted(
+                self.channels_last_3d, inputs.device):
+            return to_channels_last_3d(inputs)
+        return inputs
 
     def forward(self, data: dict, training: bool = False) -> Dict:
         if not isinstance(data['inputs'], dict):
-            return self.data_preprocessor(data, training)
+            out = self.data_preprocessor(data, training)
+            out['inputs'] = self._layout(out['inputs'])
+            return out
         inputs, samples = {}, {}
         for view, view_inputs in data['inputs'].items():
             keep = [i for i, x in enumerate(view_inputs) if x is not None]
@@ -46,5 +72,6 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
                 dict(
                     inputs=[view_inputs[i] for i in keep],
                     data_samples=[view_samples[i] for i in keep]), training)
-            inputs[view], samples[view] = out['inputs'], out['data_samples']
+            inputs[view] = self._layout(out['inputs'])
+            samples[view] = out['data_samples']
         return dict(inputs=inputs, data_samples=samples)

@@ -8,7 +8,14 @@ train_cfg = dict(
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
+# Mixed precision on a GPU: float16 autocast with dynamic loss scaling
+# (MMEngine's AmpOptimWrapper; dtype='bfloat16' on Ampere or newer also
+# works). DeviceAmpOptimWrapper is that wrapper where an accelerator is
+# present and a plain float32 OptimWrapper on a CPU-only machine.
 optim_wrapper = dict(
+    type='DeviceAmpOptimWrapper',
+    dtype='float16',
+    loss_scale='dynamic',
     optimizer=dict(type='SGD', lr=0.2, momentum=0.9, weight_decay=1e-4),
     clip_grad=dict(max_norm=40, norm_type=2))
 param_scheduler = [
