@@ -319,3 +319,25 @@ def test_buffer_sync_leaves_the_ema_weights_out(monkeypatch):
     assert not any(id(b) in ids for b in model.ema_networks.buffers())
     assert len(synced) == len(list(model.buffers())) - len(
         list(model.ema_networks.buffers()))
+
+
+def test_speed_options_reach_the_networks():
+    """concurrent_networks falls back to the same sequential step without
+    CUDA; channels_last_3d='always' lays out every network's weights
+    (EMA copies included) as NDHWC when the model is built."""
+    from cmpl_mm.models.utils import is_channels_last_3d
+    runs = []
+    for concurrent in (False, True):
+        model, _ = build('cmpl', concurrent_networks=concurrent)
+        optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+        torch.manual_seed(1)
+        losses = model.train_step(fixed_batch(), optim)
+        runs.append({k: float(v) for k, v in losses.items()})
+    assert runs[0] == runs[1]
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs/cmpl-ema_r3d18q_synthetic.py'))
+    cfg.model.data_preprocessor.channels_last_3d = 'always'
+    model = MODELS.build(cfg.model)
+    for net in (model.primary, model.auxiliary,
+                model.ema_networks['primary'].network):
+        assert is_channels_last_3d(net.backbone.conv1.conv.weight)

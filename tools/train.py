@@ -83,9 +83,12 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        assert optim_wrapper in ('OptimWrapper', 'AmpOptimWrapper'), \
-            '`--amp` is only supported with OptimWrapper or AmpOptimWrapper'
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        assert optim_wrapper in ('OptimWrapper', 'AmpOptimWrapper',
+                                 'DeviceAmpOptimWrapper'), \
+            '`--amp` is only supported with OptimWrapper, AmpOptimWrapper ' \
+            'or DeviceAmpOptimWrapper'
+        if optim_wrapper != 'DeviceAmpOptimWrapper':  # already AMP on GPU
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
         cfg.resume = True

@@ -1,4 +1,5 @@
 """The shared logic of every semi-supervised recognizer in cmpl_mm."""
+import functools
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -10,7 +11,8 @@ from mmaction.registry import MODELS
 from .semi_train_cfg import ConfigError, validate_semi_train_cfg
 from ..pseudo_label import (EMATeacher, PseudoLabelRecord, StudentRecord,
                             build_pseudo_labelers, publish_record)
-from ..utils import frozen_bn_running_stats
+from ..utils import (channels_last_3d_wanted, concurrent_forward,
+                     frozen_bn_running_stats, network_to_channels_last_3d)
 from .ema_teachers import EMATeachersMixin, ema_momenta
 from .nonfinite_guard import NonFiniteGuardMixin
 
@@ -75,7 +77,10 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             ``sup_weight`` (1.0), ``unsup_weight`` (1.0), ``warmup_iters``
             (iterations with the supervised loss only, 0),
             ``unlabeled_forward`` (``'joint'`` or ``'separate'``, see
-            above; ``'joint'``), ``nonfinite_loss`` (``'raise'`` or
+            above; ``'joint'``), ``concurrent_networks`` (forward the
+            networks on separate CUDA streams, see
+            :func:`~cmpl_mm.models.utils.concurrent_forward`; False),
+            ``nonfinite_loss`` (``'raise'`` or
             ``'skip'``, see :class:`NonFiniteGuardMixin`), and the parts
             ``teacher``, ``align``, ``target``, ``mask``, ``loss`` (see
             above).
@@ -99,6 +104,7 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         unsup_weight=1.0,
         warmup_iters=0,
         unlabeled_forward='joint',
+        concurrent_networks=False,
         nonfinite_loss='raise',
         teacher=dict(type='LiveTeacher'),
         align=dict(type='NoAlignment'),
@@ -122,6 +128,13 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         self.semi_train_cfg.update(semi_train_cfg)
         self.build_networks(primary)
         self._build_pseudo_labelers()
+        # converted before a DDP wrapper sees the weights; ``.to(device)``
+        # keeps the layout
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        if channels_last_3d_wanted(
+                getattr(self.data_preprocessor, 'channels_last_3d', False),
+                device):
+            network_to_channels_last_3d(self)
 
     def build_networks(self, primary: dict) -> None:
         """Build the trained networks (a subclass adds its own after
@@ -231,11 +244,14 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
                 "them; add dict(type='EMATeacherHook') to custom_hooks (the "
                 'base config configs/_base_/default_runtime.py has it)')
         unlabeled = self.unsup_active() and 'weak' in inputs
-        scores = {
-            name: self.network_scores(net, inputs,
-                                      self.views_of(name, unlabeled))
-            for name, net in self.networks().items()
-        }
+        scores = concurrent_forward(
+            {
+                name: functools.partial(self.network_scores, net, inputs,
+                                        self.views_of(name, unlabeled))
+                for name, net in self.networks().items()
+            },
+            enabled=self.semi_train_cfg['concurrent_networks'],
+            shared_inputs=inputs)
         losses = self.sup_losses(scores, data_samples['sup'])
         if unlabeled:
             probs = self.teacher_probs(inputs, scores)

@@ -15,8 +15,8 @@ from typing import Iterable, List, Optional, Sequence
 #: states its own with ``semi_train_cfg_keys()``)
 SEMI_TRAIN_CFG_KEYS = ('threshold', 'sup_weight', 'unsup_weight',
                        'warmup_iters', 'unlabeled_forward',
-                       'nonfinite_loss', 'teacher', 'align', 'target', 'mask',
-                       'loss')
+                       'concurrent_networks', 'nonfinite_loss', 'teacher',
+                       'align', 'target', 'mask', 'loss')
 #: keys that may be a dict keyed by the network that is taught
 PER_NETWORK_KEYS = ('threshold', 'unsup_weight')
 NONFINITE_MODES = ('raise', 'skip')
@@ -119,6 +119,8 @@ def semi_train_cfg_problems(cfg: Optional[dict],
     check('unlabeled_forward', lambda v: isinstance(v, str) and v in
           UNLABELED_FORWARD_MODES,
           f'must be one of {list(UNLABELED_FORWARD_MODES)}')
+    check('concurrent_networks', lambda v: isinstance(v, bool),
+          'must be True or False')
     check('nonfinite_loss', lambda v: isinstance(v, str) and v in
           NONFINITE_MODES, f'must be one of {list(NONFINITE_MODES)}')
     return problems
