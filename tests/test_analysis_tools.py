@@ -673,3 +673,19 @@ def test_threshold_curves_beside_mask_ratio_and_precision(tmp_path,
     assert panels == [['mask ratio', 'precision', 'threshold mean'],
                       ['mask ratio', 'precision']]
     assert_png(path)
+
+
+def test_benchmark_pseudo_label_rules_runs(tmp_path):
+    """The rules' speed benchmark runs and reports every rule and the
+    FlexMatch memory check (its figures are read by people, not here)."""
+    proc = run_tool([
+        'tools/analysis/benchmark_pseudo_label_rules.py', '--steps', '1',
+        '--warmup', '0', '--rule-calls', '3', '--memory-sizes', '64'
+    ])
+    log = proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert proc.returncode in (0, 1), log  # 1 = a target missed
+    assert 'Traceback' not in proc.stderr, log
+    for name in ('FlexMatchThreshold', 'FreeMatchThreshold',
+                 'SoftMatchWeight', 'DistributionAlignment'):
+        assert re.search(rf'{name} +\d+\.\d+ us', proc.stdout), log
+    assert '64 clips:' in proc.stdout and 'updated in place' in proc.stdout
