@@ -4,6 +4,7 @@ import os.path as osp
 import socket
 import subprocess
 
+import pytest
 import torch
 
 from conftest import REPO_ROOT
@@ -30,9 +31,15 @@ def launch(script, args):
     return log
 
 
-def test_two_process_cpu_training(tiny_dataset, tmp_path):
+@pytest.mark.parametrize('config', [
+    'configs/cmpl_r3d18q_synthetic.py',
+    # per-clip memories sized by PseudoLabelMemoryHook through the DDP
+    # wrapper, memory writes gathered from both ranks inside the forward;
+    # tools/test.py loads the checkpoint's memories into a fresh model
+    'configs/cmpl-flexmatch_r3d18q_synthetic.py'
+], ids=lambda c: osp.basename(c).split('_')[0])
+def test_two_process_cpu_training(config, tiny_dataset, tmp_path):
     work_dir = str(tmp_path / 'dist')
-    config = 'configs/cmpl_r3d18q_synthetic.py'
     log = launch('dist_train.sh', [config, '2', '--work-dir', work_dir] +
                  cfg_options(tiny_dataset, 2, **{
                      'train_dataloader.sampler.labeled_batch_size': 2,
@@ -42,6 +49,18 @@ def test_two_process_cpu_training(tiny_dataset, tmp_path):
     assert 'Iter(train) [2/2]' in log and 'acc/top1' in log
     checkpoint = osp.join(work_dir, 'iter_2.pth')
     assert osp.isfile(checkpoint)
+    if 'flexmatch' in config:
+        # rank 0 holds both ranks' clips (2 ranks x 2 steps x 2 clips), and
+        # counts that match its memory: had the ranks' memories differed,
+        # the buffer averaging of SyncLiveBuffersHook would have mixed them
+        state = torch.load(checkpoint, map_location='cpu',
+                           weights_only=False)['state_dict']
+        for student in ('primary', 'auxiliary'):
+            key = f'pseudo_labelers.{student}.mask.'
+            memory, counts = state[key + 'memory'], state[key + 'counts']
+            assert len(memory) == 16 and int((memory >= 0).sum()) > 4
+            assert counts.tolist() == torch.bincount(
+                torch.where(memory < 0, 4, memory), minlength=5).tolist()
 
     # the same processes' way out of tools/test.py: a clean exit, status 0
     log = launch('dist_test.sh',
