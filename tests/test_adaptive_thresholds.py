@@ -317,3 +317,33 @@ def test_algorithm_recognizers_default_to_their_rule(algorithm, mask):
     align = 'DistributionAlignment' if algorithm == 'softmatch' else \
         'NoAlignment'
     assert type(labeler.align).__name__ == align
+
+
+def test_memory_hook_sizes_every_memory_from_the_unlabeled_set():
+    """PseudoLabelMemoryHook (before_train, after a resume) gives every
+    FlexMatch memory one entry per unlabeled clip; a restored memory of
+    another size, or a training set without an unlabeled part, fails
+    clearly; models without memories never touch the data."""
+    from types import SimpleNamespace
+
+    from cmpl_mm.engine.hooks import PseudoLabelMemoryHook
+
+    class Loader:
+        def __init__(self, dataset):
+            self.dataset = dataset
+
+    def runner(model, dataset):
+        return SimpleNamespace(model=model,
+                               train_dataloader=Loader(dataset))
+
+    masks = torch.nn.ModuleDict(dict(primary=FlexMatchThreshold(),
+                                     auxiliary=FlexMatchThreshold()))
+    hook = PseudoLabelMemoryHook()
+    hook.before_train(runner(masks, SimpleNamespace(unlabeled=[0] * 7)))
+    assert [len(m.memory) for m in masks.values()] == [7, 7]
+    with pytest.raises(ValueError, match='holds 7 unlabeled clips'):
+        hook.before_train(runner(masks, SimpleNamespace(unlabeled=[0] * 9)))
+    with pytest.raises(RuntimeError, match='no unlabeled part'):
+        hook.before_train(runner(torch.nn.ModuleDict(
+            dict(primary=FlexMatchThreshold())), SimpleNamespace()))
+    hook.before_train(SimpleNamespace(model=torch.nn.Linear(2, 2)))
