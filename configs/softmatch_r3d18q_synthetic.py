@@ -1,7 +1,7 @@
 # SoftMatch on the generated demo data: fixmatch_r3d18q_synthetic.py with
 # truncated Gaussian weights (SoftMatchWeight) and uniform alignment, EMA
-# momentum 0.99 (the papers' 0.999 is scaled to the demo's short schedule,
-# as cmpl-ema_r3d18q_synthetic.py does; chosen a priori, not tuned).
+# momentum 0.99 (the papers' 0.999 is scaled to the demo's short schedule, as
+# cmpl-ema_r3d18q_synthetic.py does; chosen a priori, not tuned).
 _base_ = ['./fixmatch_r3d18q_synthetic.py']
 
 model = dict(
