@@ -635,3 +635,57 @@ def test_recompute_bn_stats(tiny_dataset, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert 'on 8 clips x 1 pass(es)' in printed
     assert re.search(r'\| acc/top1 \| [\d.]+ \| [\d.]+ \|', printed)
+
+
+def test_threshold_curves_beside_mask_ratio_and_precision(tmp_path,
+                                                          monkeypatch):
+    """Adaptive rules' thresholds are read from the jsonl (and, without
+    it, from the ``pseudo/...`` scalars) and get a panel of their own in
+    the pseudo-label plot; runs without them keep the two usual panels."""
+    run_logs = load_tool('run_logs')
+    pseudo = [{'iter': i, 'primary': {
+        'mask_ratio': .5, 'precision': .8, 'threshold': [.1, .3],
+        'threshold_mean': .2 * i, 'threshold_min': .1, 'threshold_max': .3}}
+        for i in (1, 2)]
+    work_dir = str(tmp_path / 'flex')
+    write_run(work_dir, [[{'iter': 1, 'step': 1, 'loss': 1.}]], max_iters=2,
+              val_interval=2, pseudo=pseudo)
+    run = run_logs.load_run(work_dir)
+    assert run.pseudo_series('primary', 'threshold_mean') == ([1, 2],
+                                                              [.2, .4])
+    scalars = run_logs._pseudo_from_scalars([{
+        'step': 5, 'pseudo/auxiliary_threshold_mean': .7,
+        'pseudo/auxiliary_mask_ratio': .25}])
+    assert scalars[5]['auxiliary'] == {'threshold_mean': .7,
+                                       'mask_ratio': .25}
+    panels = []
+    real = run_logs._finish
+    monkeypatch.setattr(run_logs, '_finish', lambda fig, axes, *a, **k: (
+        panels.append([ax.get_ylabel() for ax in axes]),
+        real(fig, axes, *a, **k))[1])
+    path = str(tmp_path / 'pseudo.png')
+    fixed = run_logs.RunLog.from_curves([], [{'iter': 1, 'primary': {
+        'mask_ratio': .5, 'precision': .9}}])
+    run_logs.plot_pseudo_curves({'flexmatch': [run], 'fixmatch': [fixed]},
+                                path, keys=run_logs.PSEUDO_PLOT_KEYS)
+    run_logs.plot_pseudo_curves({'fixmatch': [fixed]}, path,
+                                keys=run_logs.PSEUDO_PLOT_KEYS)
+    assert panels == [['mask ratio', 'precision', 'threshold mean'],
+                      ['mask ratio', 'precision']]
+    assert_png(path)
+
+
+def test_benchmark_pseudo_label_rules_runs(tmp_path):
+    """The rules' speed benchmark runs and reports every rule and the
+    FlexMatch memory check (its figures are read by people, not here)."""
+    proc = run_tool([
+        'tools/analysis/benchmark_pseudo_label_rules.py', '--steps', '1',
+        '--warmup', '0', '--rule-calls', '3', '--memory-sizes', '64'
+    ])
+    log = proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert proc.returncode in (0, 1), log  # 1 = a target missed
+    assert 'Traceback' not in proc.stderr, log
+    for name in ('FlexMatchThreshold', 'FreeMatchThreshold',
+                 'SoftMatchWeight', 'DistributionAlignment'):
+        assert re.search(rf'{name} +\d+\.\d+ us', proc.stdout), log
+    assert '64 clips:' in proc.stdout and 'updated in place' in proc.stdout

@@ -37,6 +37,14 @@ from conftest import REPO_ROOT
 from test_train_e2e import cfg_options
 
 CONFIG = 'configs/cmpl_r3d18q_synthetic.py'
+# CMPL with FlexMatch thresholds: per-clip memories and class counts (one
+# per taught network) must come back bit-exact too. With an upper threshold
+# within the untrained networks' confidence on 4 classes and no warm-up,
+# the thresholds, and through them the masks and losses, depend on the
+# memory from the first steps (checked below).
+FLEX_CONFIG = 'configs/cmpl-flexmatch_r3d18q_synthetic.py'
+FLEX_OPTIONS = {'model.semi_train_cfg.threshold': 0.27,
+                'model.semi_train_cfg.mask.warmup': False}
 MAX_ITERS = 8
 
 # tools/train.py with checkpoint payloads written in 8 slow chunks (about
@@ -218,9 +226,10 @@ def test_every_runner_gets_the_random_state_hook(tmp_path):
 
 
 # -- kill -9 during training, then --resume ------------------------------
-def run_options(root):
+def run_options(root, **extra):
     return ['--no-validate', '--seed', '0'] + cfg_options(
-        root, MAX_ITERS, **{'default_hooks.checkpoint.interval': 1})
+        root, MAX_ITERS, **{'default_hooks.checkpoint.interval': 1},
+        **extra)
 
 
 def checkpoints(work_dir):
@@ -286,10 +295,13 @@ def logged_scalars(run_dir):
     return found
 
 
-def test_kill_and_resume_repeatedly(tiny_dataset, tmp_path):
+@pytest.mark.parametrize('config,extra', [(CONFIG, {}),
+                                           (FLEX_CONFIG, FLEX_OPTIONS)],
+                         ids=['cmpl', 'cmpl-flexmatch'])
+def test_kill_and_resume_repeatedly(config, extra, tiny_dataset, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1')
     rng = random.Random(20240229)
-    options = run_options(tiny_dataset)
+    options = run_options(tiny_dataset, **extra)
     work_dir = str(tmp_path / 'work')
     os.makedirs(work_dir)
     report = []
@@ -299,7 +311,7 @@ def test_kill_and_resume_repeatedly(tiny_dataset, tmp_path):
         log_path = osp.join(str(tmp_path), f'run{kill}.log')
         with open(log_path, 'w') as log_file:
             proc = subprocess.Popen(
-                [sys.executable, '-c', SLOW_WRITE_TRAIN, CONFIG,
+                [sys.executable, '-c', SLOW_WRITE_TRAIN, config,
                  '--work-dir', work_dir] + resume + options,
                 cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
                 env=env)
@@ -349,7 +361,7 @@ def test_kill_and_resume_repeatedly(tiny_dataset, tmp_path):
     start = last_iteration(work_dir)
     assert 0 < start < MAX_ITERS
     out = subprocess.run(
-        [sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
+        [sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
          '--resume'] + options, cwd=REPO_ROOT, capture_output=True,
         text=True, env=env, timeout=300)
     log = out.stdout + out.stderr
@@ -364,6 +376,14 @@ def test_kill_and_resume_repeatedly(tiny_dataset, tmp_path):
         osp.join(work_dir, f'iter_{MAX_ITERS}.pth'), map_location='cpu')
     assert final['meta']['iter'] == MAX_ITERS
     assert any(k.startswith('auxiliary.') for k in final['state_dict'])
+    if config == FLEX_CONFIG:
+        for student in ('primary', 'auxiliary'):
+            key = f'pseudo_labelers.{student}.mask.'
+            memory = final['state_dict'][key + 'memory']
+            counts = final['state_dict'][key + 'counts']
+            assert len(memory) == 16 and (memory >= 0).any(), student
+            assert counts.tolist() == torch.bincount(
+                torch.where(memory < 0, 4, memory), minlength=5).tolist()
 
     # An iteration a killed run logged but did not checkpoint is trained
     # again after the resume: with weights, optimizer, scheduler, sampler
@@ -380,5 +400,8 @@ def test_kill_and_resume_repeatedly(tiny_dataset, tmp_path):
                 redone += 1
             seen[iteration] = scalars
     assert sorted(seen) == list(range(1, MAX_ITERS + 1))
+    if config == FLEX_CONFIG:  # the memory decided which clips counted
+        assert any(scalars[k] < 1 for scalars in seen.values()
+                   for k in scalars if k.endswith('mask_ratio'))
     assert redone >= 2  # at least the two iterations killed while saving
     print(f'{redone} re-trained iterations matched bit for bit')

@@ -306,8 +306,14 @@ def _unlabeled_batches(cfg, ann_file, root, steps):
     return batches
 
 
-@pytest.mark.parametrize(
-    'algorithm', ['supervised', 'fixmatch', 'cmpl', 'meanteacher', 'uda'])
+# every algorithm, and every new pseudo-label rule (their state persists
+# across steps: it must not see the monitoring labels either)
+LEAK_CONFIGS = ['supervised', 'fixmatch', 'cmpl', 'meanteacher', 'uda',
+                'flexmatch', 'freematch', 'softmatch', 'cmpl-flexmatch',
+                'cmpl-distalign']
+
+
+@pytest.mark.parametrize('algorithm', LEAK_CONFIGS)
 def test_no_label_leak_when_monitor_labels_are_permuted(
         tiny_dataset, tmp_path, algorithm):
     root = tiny_dataset
@@ -326,6 +332,10 @@ def test_no_label_leak_when_monitor_labels_are_permuted(
             cfg = Config.fromfile(osp.join(
                 REPO_ROOT, 'configs/fixmatch_r3d18q_synthetic.py'))
         batches = _unlabeled_batches(cfg, ann_file, root, steps=3)
+        memories = [m for m in model.modules()
+                    if hasattr(m, 'set_num_unlabeled')]
+        for part in memories:  # as PseudoLabelMemoryHook does
+            part.set_num_unlabeled(len(lines))
         torch.manual_seed(1)
         history = []
         for batch in batches:
@@ -333,6 +343,9 @@ def test_no_label_leak_when_monitor_labels_are_permuted(
             model.update_ema_networks()  # as EMATeacherHook does
             history.append({k: v.detach().clone() for k, v in losses.items()})
         params = [p.detach().clone() for p in model.state_dict().values()]
+        for part in memories:  # the clips' dataset indices reached the rule
+            assert sorted(torch.nonzero(part.memory >= 0).flatten().tolist()
+                          ) == list(range(8))  # 3 steps x 4, overlapping
         runs.append((history, params, batches))
     (hist_a, params_a, batch_a), (hist_b, params_b, batch_b) = runs
     # the monitoring labels did differ ...

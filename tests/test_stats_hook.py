@@ -103,3 +103,35 @@ def test_nothing_logged_without_pseudo_labels(tmp_path):
     step(hook, runner, None)  # supervised: nothing published
     step(hook, runner, PseudoLabelRecord(num_classes=4))  # nobody taught
     assert not osp.exists(tmp_path / 'pseudo_label_stats.jsonl')
+
+
+def test_thresholds_and_mean_weight_per_network(tmp_path):
+    """An adaptive rule's threshold (the last step's of the interval):
+    mean / min / max over classes to the scalars and the log, every class
+    to the jsonl; soft weights give the mean weight beside the mask ratio
+    (share of clips with weight > 0). A network whose rule has no
+    threshold (fixed) reports none."""
+    hook = PseudoLabelStatsHook(interval=2, collapse_share=None)
+    runner = fake_runner(tmp_path)
+    for i, threshold in enumerate(([0.1, 0.2, 0.3, 0.4],
+                                   [0.5, 0.2, 0.8, 0.3])):
+        record = fake_record()
+        record.students['primary'].threshold = torch.tensor(threshold)
+        record.students['primary'].weights = torch.tensor([1., .5, 0., .25])
+        runner.iter = i
+        step(hook, runner, record)
+    stats = json.loads(open(tmp_path / 'pseudo_label_stats.jsonl').read())
+    primary = stats['primary']
+    assert primary['threshold'] == torch.tensor(
+        [0.5, 0.2, 0.8, 0.3]).double().tolist()
+    assert abs(primary['threshold_mean'] - 0.45) < 1e-6
+    assert abs(primary['threshold_min'] - 0.2) < 1e-6
+    assert abs(primary['threshold_max'] - 0.8) < 1e-6
+    assert primary['mask_ratio'] == 6 / 8
+    assert primary['mean_weight'] == 3.5 / 8
+    assert 'threshold' not in stats['auxiliary']
+    scalars = runner.visualizer.add_scalars.call_args[0][0]
+    assert abs(scalars['pseudo/primary_threshold_max'] - 0.8) < 1e-6
+    assert 'pseudo/auxiliary_threshold_mean' not in scalars
+    logged = runner.logger.info.call_args[0][0]
+    assert 'primary_threshold_mean: 0.4500' in logged

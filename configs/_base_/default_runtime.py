@@ -47,5 +47,8 @@ resume = False
 custom_hooks = [
     dict(type='PseudoLabelStatsHook', interval=50),
     dict(type='BadVideoHook', interval=50),
-    dict(type='EMATeacherHook')
+    dict(type='EMATeacherHook'),
+    # sizes per-clip memories (FlexMatchThreshold) from the unlabeled set
+    # (no-op without them)
+    dict(type='PseudoLabelMemoryHook')
 ]

@@ -21,7 +21,8 @@ end. Written to ``--work-dir``:
   duration and validation curve;
 * ``val_top1.png``: validation top-1 vs iteration per algorithm (mean over
   seeds, shaded min-max);
-* ``pseudo_labels.png``: mask ratio and pseudo-label precision vs iteration
+* ``pseudo_labels.png``: mask ratio, pseudo-label precision and (for adaptive
+  rules) the mean threshold over classes vs iteration
   for every network of the algorithms that make pseudo-labels (FixMatch,
   CMPL), from ``pseudo_label_stats.jsonl``.
 
@@ -739,7 +740,7 @@ def make_plots(args, runs, summary):
         title='validation top-1: mean over seeds, shaded min-max')
     pseudo = run_logs.plot_pseudo_curves(
         groups, osp.join(args.work_dir, 'pseudo_labels.png'),
-        keys=('mask_ratio', 'precision'),
+        keys=run_logs.PSEUDO_PLOT_KEYS,
         title='pseudo-labels per network: mean over seeds, shaded min-max')
     if pseudo:
         plots['pseudo_labels'] = pseudo

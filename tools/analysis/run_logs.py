@@ -15,7 +15,9 @@ seeds) and ``tools/analysis/plot_run.py`` (one run). A run's work dir holds
 
 * ``pseudo_label_stats.jsonl`` (``PseudoLabelStatsHook``): one JSON object
   per interval, ``{"iter": N, "<network>": {"mask_ratio", "precision",
-  "teacher_accuracy", ...}, "agreement_rate": x}``.
+  "teacher_accuracy", "mean_weight", ...; with an adaptive rule also
+  "threshold" (per class) and "threshold_mean" / "_min" / "_max"},
+  "agreement_rate": x}``.
 
 **Iteration of a validation.** MMEngine's ``LoggerHook`` writes the
 validation ``step`` as the *epoch* (0 in an iteration-based loop) unless
@@ -42,7 +44,11 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 PSEUDO_FILE = 'pseudo_label_stats.jsonl'
 PSEUDO_PREFIX = 'pseudo/'
-PSEUDO_KEYS = ('mask_ratio', 'precision', 'teacher_accuracy')
+PSEUDO_KEYS = ('mask_ratio', 'precision', 'teacher_accuracy', 'mean_weight',
+               'threshold_mean', 'threshold_min', 'threshold_max')
+#: the panels of the pseudo-label plots: mask ratio and precision always,
+#: the threshold of adaptive rules (mean over classes) where a run has it
+PSEUDO_PLOT_KEYS = ('mask_ratio', 'precision', 'threshold_mean')
 NETWORK_ORDER = ('primary', 'auxiliary')
 
 # ---------------------------------------------------------------------- #
@@ -535,7 +541,10 @@ def plot_pseudo_curves(groups: Dict[str, List[RunLog]], path: str,
     if not any(run.pseudo for runs in groups.values() for run in runs):
         return None
     plt = _pyplot()
-    panels = list(keys) + (['agreement_rate'] if agreement else [])
+    panels = [k for k in keys if k in ('mask_ratio', 'precision') or any(
+        run.pseudo_series(net, k)[0] for runs in groups.values()
+        for run in runs for net in run.networks())]
+    panels += ['agreement_rate'] if agreement else []
     fig, axes = plt.subplots(1, len(panels),
                              figsize=(5 * len(panels), 4), squeeze=False)
     axes = list(axes[0])
@@ -607,7 +616,7 @@ def plot_single_run(run: RunLog, out_dir: str) -> Dict[str, str]:
         written['train_losses'] = path
     path = plot_pseudo_curves(
         {title: [run]}, osp.join(out_dir, 'pseudo_labels.png'),
-        keys=('mask_ratio', 'precision'),
+        keys=PSEUDO_PLOT_KEYS,
         agreement=any('agreement_rate' in r for r in run.pseudo),
         title=title)
     if path:

@@ -24,6 +24,11 @@ class MultiView(BaseTransform):
          'data_samples': {'sup': None, 'weak': ActionDataSample, ...},
          'monitor_only_gt_label': int}   # -1 when unknown
 
+    Each view's data sample carries the clip's index in its own dataset
+    (``sample_idx`` in the metainfo, set by mmengine's ``BaseDataset``), so
+    rules that remember unlabeled clips (``FlexMatchThreshold``) can find
+    them.
+
     Args:
         view_names (Sequence[str]): All view names used in the training
             batch. Defaults to ``('sup', 'weak', 'strong')``.
@@ -53,12 +58,15 @@ class MultiView(BaseTransform):
             data_samples={name: None
                           for name in self.view_names},
             **{MONITOR_LABEL_KEY: results.get(MONITOR_LABEL_KEY, -1)})
+        sample_idx = results.get('sample_idx')
         last = len(self.pipelines) - 1
         for i, (name, pipeline) in enumerate(self.pipelines.items()):
             # the last view may consume the original frames
             view = pipeline(results if i == last else copy.deepcopy(results))
             if view is None:
                 return None
+            if sample_idx is not None:
+                view['data_samples'].set_metainfo(dict(sample_idx=sample_idx))
             packed['inputs'][name] = view['inputs']
             packed['data_samples'][name] = view['data_samples']
         return packed

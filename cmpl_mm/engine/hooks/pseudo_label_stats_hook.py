@@ -12,6 +12,11 @@ from ...datasets.unlabeled_dataset import MONITOR_LABEL_KEY
 from ...models.pseudo_label.record import PseudoLabelRecord, take_record
 
 
+#: per-network figures that also go to the logger and the scalars
+SCALAR_KEYS = ('mask_ratio', 'mean_weight', 'precision', 'teacher_accuracy',
+               'threshold_mean', 'threshold_min', 'threshold_max')
+
+
 @HOOKS.register_module()
 class PseudoLabelStatsHook(Hook):
     """Pseudo-label statistics per logging interval, for each network.
@@ -27,10 +32,17 @@ class PseudoLabelStatsHook(Hook):
     publishes each step. The monitoring labels are read from the raw data
     batch here, outside the model: they never reach a loss.
 
+    For adaptive rules it also reports, per taught network, the mean clip
+    weight and the rule's threshold at the end of the interval
+    (``current_threshold`` of the mask: FlexMatch / FreeMatch one per
+    class, SoftMatch the confidence mean above which a clip counts
+    fully): mean, min and max over classes to the logger and scalars, the
+    value of every class to the jsonl (``threshold``).
+
     Figures go to the logger, to the visualizer's backends (``pseudo/...``
     scalars; TensorBoard when configured) and, one JSON object per
     interval, to ``WORK_DIR/pseudo_label_stats.jsonl``. Counts are summed
-    over ranks.
+    over ranks (the thresholds are the same on every rank).
 
     Args:
         interval (int): Iterations per report. Defaults to 50.
@@ -51,6 +63,7 @@ class PseudoLabelStatsHook(Hook):
         self.collapse_share = collapse_share
         self.out_file = out_file
         self.counts: Dict[str, torch.Tensor] = {}
+        self.thresholds: Dict[str, torch.Tensor] = {}
         self.collapse_warned = set()
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
@@ -83,10 +96,13 @@ class PseudoLabelStatsHook(Hook):
                     len(accepted),
                     accepted.sum(), (accepted & known).sum(),
                     correct.sum(), (known & (labels == monitor)).sum(),
-                    known.sum()
+                    known.sum(), student.weights.sum()
                 ],
                              device=device), hist
             ]).double()
+            if student.threshold is not None:
+                self.thresholds[network] = student.threshold.detach(
+                ).reshape(-1).double().cpu()
             self.counts[network] = self.counts.get(network, 0) + row
         if len(record.predictions) == 2:
             first, second = record.predictions.values()
@@ -103,20 +119,28 @@ class PseudoLabelStatsHook(Hook):
                 stats['agreement_rate'] = counts[1] / max(counts[0], 1)
                 continue
             total, accepted, known_acc, correct, hits, known = counts[:6]
-            hist = [int(c) for c in counts[6:]]
+            hist = [int(c) for c in counts[7:]]
             stats[name] = dict(
                 num_unlabeled=int(total),
                 mask_ratio=accepted / max(total, 1),
+                mean_weight=counts[6] / max(total, 1),
                 precision=correct / known_acc if known_acc else None,
                 teacher_accuracy=hits / known if known else None,
                 accepted_per_class=hist)
+            threshold = self.thresholds.get(name)
+            if threshold is not None:
+                stats[name].update(
+                    threshold=threshold.tolist(),
+                    threshold_mean=threshold.mean().item(),
+                    threshold_min=threshold.min().item(),
+                    threshold_max=threshold.max().item())
             self._check_collapse(runner, name, hist)
-        self.counts = {}
+        self.counts, self.thresholds = {}, {}
         scalars = {}
         for name, value in stats.items():
             if isinstance(value, dict):
-                for key in ('mask_ratio', 'precision', 'teacher_accuracy'):
-                    if value[key] is not None:
+                for key in SCALAR_KEYS:
+                    if value.get(key) is not None:
                         scalars[f'pseudo/{name}_{key}'] = value[key]
             elif name != 'iter':
                 scalars[f'pseudo/{name}'] = value

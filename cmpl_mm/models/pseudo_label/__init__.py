@@ -1,9 +1,13 @@
 """Pseudo-labeling as parts: who teaches, what is fitted, how much each
 clip counts, and how the fit is measured (losses live in ``..losses``)."""
 from .alignment import BaseAlignment, NoAlignment
+from .distribution_alignment import DistributionAlignment
 from .ema_network import EMANetwork
+from .flexmatch import FlexMatchThreshold
+from .freematch import FreeMatchThreshold
 from .masks import AllClips, BaseMask, FixedThreshold
 from .pseudo_labeler import PART_KINDS, PseudoLabeler, build_pseudo_labelers
+from .softmatch import SoftMatchWeight
 from .record import (PseudoLabelRecord, StudentRecord, publish_record,
                      take_record)
 from .targets import BaseTarget, HardTarget, SoftTarget
@@ -13,5 +17,7 @@ __all__ = [
     'BaseAlignment', 'NoAlignment', 'EMANetwork', 'BaseMask', 'FixedThreshold', 'AllClips', 'PART_KINDS',
     'PseudoLabeler', 'build_pseudo_labelers', 'PseudoLabelRecord',
     'StudentRecord', 'publish_record', 'take_record', 'BaseTarget',
-    'HardTarget', 'SoftTarget', 'BaseTeacher', 'EMATeacher', 'LiveTeacher'
+    'HardTarget', 'SoftTarget', 'BaseTeacher', 'EMATeacher', 'LiveTeacher',
+    'DistributionAlignment', 'FlexMatchThreshold', 'FreeMatchThreshold',
+    'SoftMatchWeight'
 ]

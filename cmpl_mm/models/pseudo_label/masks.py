@@ -1,5 +1,5 @@
 """How much each unlabeled clip counts: a weight in [0, 1] per clip."""
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -26,6 +26,18 @@ class BaseMask(nn.Module):
                 dataset (for rules that remember clips).
         """
         raise NotImplementedError
+
+    def extra_losses(self, strong_logits: torch.Tensor,
+                     weights: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Loss terms the rule adds to the student's (e.g. FreeMatch's
+        fairness loss), keyed ``loss_*``; none by default.
+
+        Args:
+            strong_logits (Tensor): The student's strong-view logits
+                ``(N, C)``, with gradient.
+            weights (Tensor): This step's clip weights ``(N,)``.
+        """
+        return {}
 
 
 @MODELS.register_module()

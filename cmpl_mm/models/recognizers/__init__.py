@@ -1,13 +1,17 @@
 from .cmpl import CMPLRecognizer
 from .fixmatch import FixMatchRecognizer
+from .flexmatch import FlexMatchRecognizer
+from .freematch import FreeMatchRecognizer
 from .mean_teacher import MeanTeacherRecognizer
 from .nonfinite_guard import NonFiniteGuardMixin
 from .semi_base import SemiBaseRecognizer
+from .softmatch import SoftMatchRecognizer
 from .supervised import SupervisedRecognizer
 from .uda import UDARecognizer
 
 __all__ = [
     'SemiBaseRecognizer', 'NonFiniteGuardMixin', 'SupervisedRecognizer',
     'FixMatchRecognizer', 'CMPLRecognizer', 'MeanTeacherRecognizer',
-    'UDARecognizer'
+    'UDARecognizer', 'FlexMatchRecognizer', 'FreeMatchRecognizer',
+    'SoftMatchRecognizer'
 ]

@@ -356,6 +356,9 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             losses[f'{prefix}loss_cls'] = loss * self.train_setting(
                 'unsup_weight', student)
             losses[f'{prefix}mask_ratio'] = weights.mean()
+            for key, value in labeler.mask.extra_losses(
+                    scores[student]['strong'], weights).items():
+                losses[f'{prefix}{key}'] = value
             confidence, labels = used.max(dim=1)
             teacher = self.teacher_name(student)
             record.students[student] = StudentRecord(
