@@ -32,6 +32,9 @@ def setup_cpu_distributed(cfg, launcher: str) -> bool:
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
     wrapper.setdefault('type', 'MMDistributedDataParallel')
     wrapper['device_ids'] = None
+    # as mmengine's GPU default: no broadcast of every buffer (EMA copies,
+    # pseudo-labeling state) from rank 0 at each forward
+    wrapper.setdefault('broadcast_buffers', False)
     cfg.model_wrapper_cfg = wrapper
     env_cfg = cfg.setdefault('env_cfg', {})
     env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'

@@ -8,16 +8,19 @@ from mmaction.registry import HOOKS
 @HOOKS.register_module()
 class SyncLiveBuffersHook(SyncBuffersHook):
     """Average the buffers (batch-norm statistics) across ranks, as
-    mmengine's ``SyncBuffersHook`` does, except the weights of EMA teachers:
-    they are buffers that every rank already updates identically, and
-    averaging a copy of a whole network would be wasted communication.
+    mmengine's ``SyncBuffersHook`` does, but only those each rank estimates
+    on its own data (the model's ``rank_local_buffers()`` when it has one):
+    not the weights of EMA teachers nor the state of the pseudo-labeling
+    rules, which every rank already updates identically. Averaging them
+    would waste communication (a whole network's copy, a per-clip memory)
+    and would round integer state.
     """
 
     def _sync(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        guarded = getattr(model, 'guarded_buffers', model.named_buffers)
-        all_reduce_params([b for _, b in guarded()], op='mean')
+        local = getattr(model, 'rank_local_buffers', model.named_buffers)
+        all_reduce_params([b for _, b in local()], op='mean')
 
     def before_val_epoch(self, runner) -> None:
         if self.distributed:

@@ -183,6 +183,13 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         nothing for ``primary``, ``'<network>_'`` for the others."""
         return '' if network == 'primary' else f'{network}_'
 
+    def rank_local_buffers(self):
+        """Buffers each rank estimates from its own clips (batch-norm
+        statistics), which ``SyncLiveBuffersHook`` averages; the EMA copies
+        and the pseudo-labeling state are the same on every rank."""
+        return ((k, b) for k, b in self.named_buffers()
+                if not k.startswith(('ema_networks.', 'pseudo_labelers.')))
+
     # -- schedule and settings -------------------------------------------
     def train_setting(self, key: str, network: str) -> float:
         """Read ``semi_train_cfg[key]``, per network when it is a dict."""
