@@ -182,5 +182,5 @@ class PseudoLabelStatsHook(Hook):
             f'last {len(window) * self.interval} iterations (warns when '
             f'one class takes more than {self.collapse_share:.0%} of at '
             f'least {self.collapse_min_accepted}; warned once). See '
-            'README "Pseudo-label collapse".')
+            'docs/reliability.md, "Pseudo-label collapse".')
         return True
