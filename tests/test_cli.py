@@ -93,6 +93,18 @@ def test_apply_resource_plan_writes_the_config():
     assert cfg.train_dataloader.persistent_workers is False
 
 
+def test_distributed_processes_share_the_cores():
+    cfg = Config.fromfile(osp.join(REPO_ROOT, DEMO_CONFIG))
+    before = torch.get_num_threads()
+    try:
+        cores = len(os.sched_getaffinity(0)) if hasattr(
+            os, 'sched_getaffinity') else os.cpu_count()
+        plan = apply_resource_plan(cfg, env={'LOCAL_WORLD_SIZE': '64'})
+        assert plan.cores == max(1, cores // 64)
+    finally:
+        torch.set_num_threads(before)
+
+
 # ----------------------------------------------------- data path checks
 def test_find_missing_data_names_key_path_and_remedy(tiny_dataset):
     cfg = Config.fromfile(osp.join(REPO_ROOT, DEMO_CONFIG))

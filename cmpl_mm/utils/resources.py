@@ -10,7 +10,8 @@ is built:
 
 * cores: ``len(os.sched_getaffinity(0))`` (what the scheduler lets this
   process use, e.g. under ``taskset`` or a container's CPU set), else
-  ``os.cpu_count()``;
+  ``os.cpu_count()``, shared equally by the ``LOCAL_WORLD_SIZE`` processes
+  of a distributed launch on this machine;
 * decoding workers per dataloader: the config's ``num_workers``, at most
   ``cores - 1`` (at least 1) so that one core stays for the model; a
   ``--num-workers`` flag, or a ``num_workers`` key in ``--cfg-options``,
@@ -153,10 +154,17 @@ def apply_resource_plan(cfg,
         key: cfg[key].get('num_workers', 0)
         for key in LOADER_KEYS if cfg.get(key, None)
     }
+    env = os.environ if env is None else env
+    if cores is None:
+        try:
+            local_procs = max(1, int(env.get('LOCAL_WORLD_SIZE', '1')))
+        except ValueError:
+            local_procs = 1
+        cores = max(1, available_cores() // local_procs)
     plan = plan_resources(
-        available_cores() if cores is None else cores,
+        cores,
         config_workers,
-        os.environ if env is None else env,
+        env,
         threads=threads,
         num_workers=num_workers,
         workers_explicit=_cfg_options_set_workers(cfg_options))
