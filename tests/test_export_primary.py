@@ -20,6 +20,8 @@ from mmaction.structures import ActionDataSample
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOL = osp.join(ROOT, 'tools', 'export_primary.py')
 CONFIG = osp.join(ROOT, 'configs', 'cmpl_r3d18q_synthetic.py')
+# CMPL deploys its live primary, Mean Teacher the EMA of it
+CONFIGS = [CONFIG, osp.join(ROOT, 'configs', 'meanteacher_r3d18q_synthetic.py')]
 
 
 def run_tool(*args):
@@ -43,22 +45,22 @@ def randomise_(model, seed=0):
                 tensor.add_(0.1 * (noise - 0.5))
 
 
-@pytest.fixture(scope='module')
-def exported(tmp_path_factory):
+@pytest.fixture(scope='module', params=CONFIGS, ids=osp.basename)
+def exported(tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp('export')
     init_default_scope('mmaction')
-    cfg = Config.fromfile(CONFIG)
+    cfg = Config.fromfile(request.param)
     model = MODELS.build(cfg.model)
     randomise_(model)
     model.eval()
     ckpt = tmp / 'iter_5.pth'
     torch.save(dict(meta=dict(iter=5), state_dict=model.state_dict()), ckpt)
     out_dir = tmp / 'out'
-    result = run_tool(CONFIG, ckpt, out_dir)
+    result = run_tool(request.param, ckpt, out_dir)
     assert result.returncode == 0, result.stderr
     return dict(
         tmp=tmp, cfg=cfg, model=model, ckpt=ckpt, out_dir=out_dir,
-        stdout=result.stdout)
+        stdout=result.stdout, config=request.param)
 
 
 @pytest.fixture(scope='module')
@@ -104,9 +106,9 @@ def test_writes_plain_files(exported):
     assert ckpt['meta']['iter'] == 5
     assert ckpt['meta']['exported_by'] == 'cmpl_mm'
     assert ckpt['meta']['source_checkpoint'] == str(exported['ckpt'])
-    assert ckpt['meta']['source_config'] == CONFIG
-    original = exported['model'].primary.state_dict()
-    assert not any(k.startswith(('primary.', 'auxiliary.'))
+    assert ckpt['meta']['source_config'] == exported['config']
+    original = exported['model'].deployed_network().state_dict()
+    assert not any(k.startswith(('primary.', 'auxiliary.', 'ema_networks.'))
                    for k in ckpt['state_dict'])
     for key, value in ckpt['state_dict'].items():
         assert torch.equal(value, original[key]), key
@@ -132,6 +134,11 @@ def test_same_scores_on_a_random_clip(exported, recognizer):
         theirs = exported['model'].test_step(data)[0].pred_score
     assert torch.allclose(ours, theirs, atol=1e-5)
     assert not torch.allclose(ours, torch.full_like(ours, 1 / ours.numel()))
+    model = exported['model']
+    if model.ema_networks:  # the EMA network was exported, not the live one
+        with torch.no_grad():
+            live = model.primary.test_step(data)[0].pred_score
+        assert not torch.allclose(ours, live, atol=1e-3)
 
 
 def test_inference_recognizer_on_a_video(exported, recognizer):
@@ -163,8 +170,8 @@ def test_refuses_checkpoint_without_primary(exported):
     torch.save(
         dict(meta=dict(iter=5),
              state_dict=exported['model'].primary.state_dict()), bad)
-    result = run_tool(CONFIG, bad, exported['tmp'] / 'bad_out')
+    result = run_tool(exported['config'], bad, exported['tmp'] / 'bad_out')
     assert result.returncode != 0
     assert str(bad) in result.stderr
-    assert 'primary.' in result.stderr
+    assert type(exported['model']).deployed_prefix() in result.stderr
     assert not (exported['tmp'] / 'bad_out' / 'primary.pth').exists()

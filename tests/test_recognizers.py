@@ -15,6 +15,7 @@ from mmengine.registry import init_default_scope
 from mmaction.registry import DATASETS, MODELS
 from mmaction.structures import ActionDataSample
 
+from cmpl_mm.models.pseudo_label import take_record
 from conftest import REPO_ROOT
 
 init_default_scope('mmaction')
@@ -48,6 +49,14 @@ def hand_scores():
     return scores
 
 
+def unsup_losses(model, scores):
+    """The recognizer's pseudo-label losses from hand-set scores, and the
+    record it publishes for the hooks."""
+    probs = model.teacher_probs(dict(weak=None), scores)
+    losses = model.student_losses(scores, probs, {})
+    return losses, take_record()
+
+
 def expected_loss(strong, weak, threshold):
     probs = weak.detach().softmax(1)
     conf, target = probs.max(1)
@@ -59,29 +68,29 @@ def expected_loss(strong, weak, threshold):
 def test_cmpl_cross_labels_with_hand_set_logits():
     model, _ = build('cmpl')
     scores = hand_scores()
-    losses = model.unsup_losses(scores)
+    losses, record = unsup_losses(model, scores)
     for student, teacher, prefix in (('primary', 'auxiliary', ''),
                                      ('auxiliary', 'primary', 'aux_')):
         loss, mask, target = expected_loss(scores[student]['strong'],
                                            scores[teacher]['weak'], 0.95)
         assert torch.allclose(losses[f'unsup_{prefix}loss_cls'], loss)
         assert float(losses[f'unsup_{prefix}mask_ratio']) == mask.mean()
-        info = model.pseudo_label_info[student]
-        assert info['teacher'] == teacher
-        assert info['mask'].tolist() == mask.tolist()
-        accepted = info['mask'].bool()
-        assert torch.equal(info['labels'][accepted], target[accepted])
+        info = record.students[student]
+        assert info.teacher == teacher
+        assert info.weights.tolist() == mask.tolist()
+        accepted = info.weights.bool()
+        assert torch.equal(info.labels[accepted], target[accepted])
     # concretely: the primary learns classes 2 and 6 from the auxiliary
-    info = model.pseudo_label_info['primary']
-    assert info['mask'].tolist() == [1, 0, 1, 0]
-    assert info['labels'][[0, 2]].tolist() == [2, 6]
-    assert model.pseudo_label_info['auxiliary']['mask'].tolist() == [1, 1, 0, 0]
+    info = record.students['primary']
+    assert info.weights.tolist() == [1, 0, 1, 0]
+    assert info.labels[[0, 2]].tolist() == [2, 6]
+    assert record.students['auxiliary'].weights.tolist() == [1, 1, 0, 0]
     # targets carry no gradient into the teacher's weak view
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     for name in ('primary', 'auxiliary'):
         assert scores[name]['weak'].grad is None
         assert scores[name]['strong'].grad is not None
-        assert not model.pseudo_label_info[name]['labels'].requires_grad
+        assert not record.students[name].labels.requires_grad
 
 
 def test_per_direction_threshold_and_weight():
@@ -90,7 +99,7 @@ def test_per_direction_threshold_and_weight():
         threshold=dict(primary=0.99, auxiliary=0.0),
         unsup_weight=dict(primary=2.0, auxiliary=0.5))
     scores = hand_scores()
-    losses = model.unsup_losses(scores)
+    losses, record = unsup_losses(model, scores)
     loss, _, _ = expected_loss(scores['primary']['strong'],
                                scores['auxiliary']['weak'], 0.99)
     assert torch.allclose(losses['unsup_loss_cls'], 2.0 * loss)
@@ -103,7 +112,7 @@ def test_per_direction_threshold_and_weight():
 def test_zero_mask_batch_gives_zero_loss():
     model, _ = build('cmpl', threshold=1.0)  # no softmax here reaches 1
     scores = hand_scores()
-    losses = model.unsup_losses(scores)
+    losses, record = unsup_losses(model, scores)
     assert losses['unsup_loss_cls'].item() == 0.0
     assert float(losses['unsup_mask_ratio']) == 0.0
     losses['unsup_loss_cls'].backward()
@@ -114,12 +123,12 @@ def test_fixmatch_uses_its_own_weak_predictions():
     model, _ = build('fixmatch')
     scores = hand_scores()
     del scores['auxiliary']
-    losses = model.unsup_losses(scores)
+    losses, record = unsup_losses(model, scores)
     loss, mask, _ = expected_loss(scores['primary']['strong'],
                                   scores['primary']['weak'], 0.95)
     assert mask.tolist() == [1, 1, 0, 0]
     assert torch.allclose(losses['unsup_loss_cls'], loss)
-    assert model.pseudo_label_info['primary']['labels'][:2].tolist() == [3, 5]
+    assert record.students['primary'].labels[:2].tolist() == [3, 5]
 
 
 def fake_batch(batch=2, mu=1, seed=0):
@@ -295,7 +304,10 @@ def _unlabeled_batches(cfg, ann_file, root, steps):
     return batches
 
 
-def test_no_label_leak_when_monitor_labels_are_permuted(tiny_dataset, tmp_path):
+@pytest.mark.parametrize(
+    'algorithm', ['supervised', 'fixmatch', 'cmpl', 'meanteacher', 'uda'])
+def test_no_label_leak_when_monitor_labels_are_permuted(
+        tiny_dataset, tmp_path, algorithm):
     root = tiny_dataset
     lines = open(osp.join(root, 'semi', 'unlabeled.txt')).read().split('\n')
     lines = [line.split() for line in lines if line.strip()]
@@ -305,15 +317,20 @@ def test_no_label_leak_when_monitor_labels_are_permuted(tiny_dataset, tmp_path):
             f.write(f'{path} {label}\n')
     runs = []
     for ann_file in (osp.join(root, 'semi', 'unlabeled.txt'), permuted):
-        model, cfg = build('cmpl', threshold=0.0)
+        model, cfg = build(algorithm, threshold=0.0)
+        model.ema_hooked = True
         optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+        if cfg.train_dataloader.dataset.unlabeled is None:  # supervised
+            cfg = Config.fromfile(osp.join(
+                REPO_ROOT, 'configs/fixmatch_r3d18q_synthetic.py'))
         batches = _unlabeled_batches(cfg, ann_file, root, steps=3)
         torch.manual_seed(1)
         history = []
         for batch in batches:
             losses = model.train_step(batch, optim)
+            model.update_ema_networks()  # as EMATeacherHook does
             history.append({k: v.detach().clone() for k, v in losses.items()})
-        params = [p.detach().clone() for p in model.parameters()]
+        params = [p.detach().clone() for p in model.state_dict().values()]
         runs.append((history, params, batches))
     (hist_a, params_a, batch_a), (hist_b, params_b, batch_b) = runs
     # the monitoring labels did differ ...
@@ -326,6 +343,8 @@ def test_no_label_leak_when_monitor_labels_are_permuted(tiny_dataset, tmp_path):
             assert torch.equal(step_a[key], step_b[key]), key
     for a, b in zip(params_a, params_b):
         assert torch.equal(a, b)
+    assert any('unsup_loss_cls' in step for step in hist_a) == (
+        algorithm != 'supervised')
 
 
 def test_auxiliary_evaluation_is_prefixed_and_optional():

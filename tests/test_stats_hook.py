@@ -7,36 +7,43 @@ from unittest import mock
 import torch
 
 from cmpl_mm.engine.hooks import PseudoLabelStatsHook
+from cmpl_mm.models.pseudo_label import (PseudoLabelRecord, StudentRecord,
+                                        publish_record, take_record)
 
 
-def fake_runner(tmp_path, model):
+def fake_runner(tmp_path):
     return SimpleNamespace(
-        model=model,
         iter=1,
         work_dir=str(tmp_path),
         logger=mock.MagicMock(),
         visualizer=mock.MagicMock())
 
 
-def fake_model(num_classes=4):
-    head = SimpleNamespace(num_classes=num_classes)
-    model = SimpleNamespace(primary=SimpleNamespace(cls_head=head))
-    # 4 unlabeled clips; primary taught by auxiliary and vice versa
-    model.pseudo_label_info = dict(
-        primary=dict(
-            teacher='auxiliary',
-            labels=torch.tensor([0, 1, 2, 2]),
-            mask=torch.tensor([1., 1., 0., 1.]),
-            confidence=torch.tensor([.99, .97, .5, .96])),
-        auxiliary=dict(
-            teacher='primary',
-            labels=torch.tensor([0, 3, 2, 1]),
-            mask=torch.tensor([0., 0., 0., 0.]),
-            confidence=torch.tensor([.5, .5, .5, .5])))
-    model.weak_predictions = dict(
-        primary=torch.tensor([0, 3, 2, 1]),
-        auxiliary=torch.tensor([0, 1, 2, 2]))
-    return model
+def fake_record(num_classes=4):
+    """4 unlabeled clips; primary taught by auxiliary and vice versa."""
+    return PseudoLabelRecord(
+        num_classes=num_classes,
+        students=dict(
+            primary=StudentRecord(
+                teacher='auxiliary',
+                labels=torch.tensor([0, 1, 2, 2]),
+                weights=torch.tensor([1., 1., 0., 1.]),
+                confidence=torch.tensor([.99, .97, .5, .96])),
+            auxiliary=StudentRecord(
+                teacher='primary',
+                labels=torch.tensor([0, 3, 2, 1]),
+                weights=torch.tensor([0., 0., 0., 0.]),
+                confidence=torch.tensor([.5, .5, .5, .5]))),
+        predictions=dict(
+            primary=torch.tensor([0, 3, 2, 1]),
+            auxiliary=torch.tensor([0, 1, 2, 2])))
+
+
+def step(hook, runner, record):
+    """One training iteration: the model publishes, the hook takes."""
+    if record is not None:
+        publish_record(record)
+    hook.after_train_iter(runner, runner.iter, batch())
 
 
 def batch():
@@ -50,12 +57,13 @@ def batch():
 
 def test_statistics_and_jsonl(tmp_path):
     hook = PseudoLabelStatsHook(interval=2, collapse_share=None)
-    runner = fake_runner(tmp_path, fake_model())
+    runner = fake_runner(tmp_path)
     runner.iter = 0
-    hook.after_train_iter(runner, 0, batch())  # accumulate only
+    step(hook, runner, fake_record())  # accumulate only
     assert not osp.exists(tmp_path / 'pseudo_label_stats.jsonl')
     runner.iter = 1
-    hook.after_train_iter(runner, 1, batch())  # report over 2 iterations
+    step(hook, runner, fake_record())  # report over 2 iterations
+    assert take_record() is None  # the hook took the record
     lines = open(tmp_path / 'pseudo_label_stats.jsonl').readlines()
     assert len(lines) == 1
     stats = json.loads(lines[0])
@@ -76,34 +84,32 @@ def test_statistics_and_jsonl(tmp_path):
 
 
 def test_collapse_warning_once(tmp_path):
-    model = fake_model()
-    model.pseudo_label_info['primary']['labels'] = torch.tensor([1, 1, 1, 1])
-    model.pseudo_label_info['primary']['mask'] = torch.ones(4)
+    record = fake_record()
+    record.students['primary'].labels = torch.tensor([1, 1, 1, 1])
+    record.students['primary'].weights = torch.ones(4)
     hook = PseudoLabelStatsHook(
         interval=1, collapse_share=0.8, collapse_min_accepted=4)
-    runner = fake_runner(tmp_path, model)
+    runner = fake_runner(tmp_path)
     for i in range(3):
         runner.iter = i
-        hook.after_train_iter(runner, i, batch())
+        step(hook, runner, record)
     warnings = [c for c in runner.logger.warning.call_args_list]
     assert len(warnings) == 1
     assert 'class 1 takes 100.0%' in warnings[0][0][0]
 
 
 def test_nothing_logged_without_pseudo_labels(tmp_path):
-    model = fake_model()
-    model.pseudo_label_info = {}
-    model.weak_predictions = {}
     hook = PseudoLabelStatsHook(interval=1)
-    runner = fake_runner(tmp_path, model)
-    hook.after_train_iter(runner, 0, batch())
+    runner = fake_runner(tmp_path)
+    step(hook, runner, None)  # supervised: nothing published
+    step(hook, runner, PseudoLabelRecord(num_classes=4))  # nobody taught
     assert not osp.exists(tmp_path / 'pseudo_label_stats.jsonl')
 
 
 def test_collapse_needs_evidence_eleven_labels_do_not_warn(tmp_path):
     """The demo's first report: 10 of 11 accepted labels in class 0."""
     hook = PseudoLabelStatsHook(interval=50)  # defaults: 0.8, 200, window 4
-    runner = fake_runner(tmp_path, fake_model())
+    runner = fake_runner(tmp_path)
     assert not hook._check_collapse(runner, 'primary',
                                     [10, 1, 0, 0, 0, 0, 0, 0])
     runner.logger.warning.assert_not_called()
@@ -112,7 +118,7 @@ def test_collapse_needs_evidence_eleven_labels_do_not_warn(tmp_path):
 def test_collapse_pools_a_window_of_intervals(tmp_path):
     hook = PseudoLabelStatsHook(
         interval=50, collapse_min_accepted=200, collapse_window=3)
-    runner = fake_runner(tmp_path, fake_model())
+    runner = fake_runner(tmp_path)
     # 90 + 90 accepted: dominated, but 180 < 200 labels
     assert not hook._check_collapse(runner, 'primary', [85, 5, 0, 0])
     assert not hook._check_collapse(runner, 'primary', [85, 5, 0, 0])
@@ -130,7 +136,7 @@ def test_collapse_pools_a_window_of_intervals(tmp_path):
 def test_collapse_window_forgets_old_intervals(tmp_path):
     hook = PseudoLabelStatsHook(
         interval=10, collapse_min_accepted=100, collapse_window=2)
-    runner = fake_runner(tmp_path, fake_model())
+    runner = fake_runner(tmp_path)
     assert not hook._check_collapse(runner, 'primary', [60, 0])
     assert not hook._check_collapse(runner, 'primary', [0, 60])  # 50/50
     # the window has moved past the first interval: 120 of 120 in class 1

@@ -77,7 +77,8 @@ def test_train_resume_and_test(tiny_dataset, tmp_path):
     assert len(preds) == 8  # 4 classes x 2 val videos
 
 
-@pytest.mark.parametrize('algorithm', ['supervised', 'fixmatch'])
+@pytest.mark.parametrize('algorithm',
+                         ['supervised', 'fixmatch', 'meanteacher', 'uda'])
 def test_other_algorithms_train(tiny_dataset, tmp_path, algorithm):
     work_dir = str(tmp_path / algorithm)
     log = run_tool([
@@ -86,4 +87,10 @@ def test_other_algorithms_train(tiny_dataset, tmp_path, algorithm):
     ] + cfg_options(
         tiny_dataset, 2, cmpl=False, unlabeled=algorithm != 'supervised'))
     assert 'Iter(train) [2/2]' in log
-    assert ('unsup_loss_cls' in log) == (algorithm == 'fixmatch')
+    assert ('unsup_loss_cls' in log) == (algorithm != 'supervised')
+    if algorithm == 'meanteacher':  # EMATeacherHook moved the EMA twice
+        import torch
+        ckpt = torch.load(osp.join(work_dir, 'iter_2.pth'), map_location='cpu',
+                          weights_only=False)
+        assert int(ckpt['state_dict']['ema_networks.primary.num_updates']) \
+            == 2

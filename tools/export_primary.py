@@ -1,9 +1,10 @@
 """Export the deployed ``primary`` network of a cmpl_mm checkpoint.
 
-A semi-supervised recognizer (``SupervisedRecognizer``,
-``FixMatchRecognizer``, ``CMPLRecognizer``) only uses ``primary`` for
-validation, test and deployment. This tool writes it out as a plain
-mmaction2 recognizer::
+A semi-supervised recognizer only uses its deployed network for
+validation, test and deployment: ``primary`` (supervised, FixMatch, UDA,
+CMPL), or the EMA of ``primary`` (Mean Teacher), as the algorithm's
+``deployed_prefix()`` says. This tool writes it out as a plain mmaction2
+recognizer::
 
     OUT_DIR/primary_config.py   # model = dict(type='Recognizer3D', ...)
     OUT_DIR/primary.pth         # dict(meta=..., state_dict=...)
@@ -11,8 +12,8 @@ mmaction2 recognizer::
 The config's ``model`` is ``cfg.model.primary`` with the data preprocessor
 that ``MultiViewDataPreprocessor`` wraps (test batches go straight to it),
 plus the test/val pipeline, dataloaders, evaluators and loops of the
-training config. ``primary.pth`` holds the ``primary.*`` weights without
-the prefix (auxiliary network and optimizer state are dropped) and loads
+training config. ``primary.pth`` holds the deployed weights without
+their prefix (auxiliary network and optimizer state are dropped) and loads
 with ``mmengine.runner.load_checkpoint(model, path, strict=True)``, so it
 works with ``mmaction.apis.init_recognizer`` / ``inference_recognizer``.
 
@@ -39,7 +40,6 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 from mmaction.registry import MODELS  # noqa: E402
 
-PRIMARY = 'primary.'
 # keys of the training model's data preprocessor -> exported model's
 PREPROCESSOR_PREFIXES = (('data_preprocessor.data_preprocessor.',
                           'data_preprocessor.'), )
@@ -156,20 +156,28 @@ def primary_config(cfg):
     return out
 
 
-def primary_state_dict(state_dict, checkpoint):
-    """``primary.*`` weights without the prefix, plus preprocessor buffers."""
+def deployed_prefix(model_cfg) -> str:
+    """State-dict prefix of the algorithm's deployed network."""
+    cls = model_cfg.get('type')
+    cls = MODELS.get(cls) if isinstance(cls, str) else cls
+    return cls.deployed_prefix() if hasattr(cls, 'deployed_prefix') \
+        else 'primary.'
+
+
+def primary_state_dict(state_dict, checkpoint, prefix='primary.'):
+    """Deployed weights without ``prefix``, plus preprocessor buffers."""
     state_dict = {re.sub(r'^module\.', '', k): v for k, v in state_dict.items()}
     out = {
-        k[len(PRIMARY):]: v
-        for k, v in state_dict.items() if k.startswith(PRIMARY)
+        k[len(prefix):]: v
+        for k, v in state_dict.items() if k.startswith(prefix)
     }
     if not out:
         examples = ', '.join(repr(k) for k in list(state_dict)[:3])
         raise SystemExit(
-            f'{checkpoint}: no `primary.` weights found (keys: {examples}'
+            f'{checkpoint}: no `{prefix}` weights found (keys: {examples}'
             f'{", ..." if len(state_dict) > 3 else ""}); expected a '
-            'checkpoint of a cmpl_mm semi-supervised recognizer '
-            '(SupervisedRecognizer / FixMatchRecognizer / CMPLRecognizer)')
+            'checkpoint of a cmpl_mm semi-supervised recognizer of the '
+            "config's algorithm")
     # primary's own preprocessor never runs in the semi-supervised model
     out = {
         k: v
@@ -212,7 +220,8 @@ def main():
         raise SystemExit(f'{args.checkpoint}: no state_dict found')
 
     exported_cfg = Config(primary_config(cfg))
-    weights = primary_state_dict(state_dict, args.checkpoint)
+    weights = primary_state_dict(state_dict, args.checkpoint,
+                                 deployed_prefix(cfg.model))
 
     # Build the exported model to keep only the preprocessor buffers it
     # saves (ActionDataPreprocessor's mean/std are non-persistent: they come

@@ -33,12 +33,12 @@ import numbers
 import os.path as osp
 from typing import Iterable, List, Optional, Sequence
 
-NETWORKS = ('primary', 'auxiliary')
-
-#: ``semi_train_cfg`` keys: default value and what is accepted
+#: ``semi_train_cfg`` keys of ``SemiBaseRecognizer`` (an algorithm class
+#: states its own with ``semi_train_cfg_keys()``)
 SEMI_TRAIN_CFG_KEYS = ('threshold', 'sup_weight', 'unsup_weight',
                        'warmup_iters', 'unlabeled_forward',
-                       'nonfinite_loss')
+                       'nonfinite_loss', 'teacher', 'align', 'target', 'mask',
+                       'loss')
 #: keys that may be a dict keyed by the network that is taught
 PER_NETWORK_KEYS = ('threshold', 'unsup_weight')
 NONFINITE_MODES = ('raise', 'skip')
@@ -74,22 +74,25 @@ def _per_network(key: str, value, prefix: str, required: Iterable[str]):
     if not isinstance(value, dict):
         return [(f'{prefix}{key}', value)], []
     problems = []
-    unknown = sorted(set(value) - set(NETWORKS))
+    required = list(required)
+    unknown = sorted(set(value) - set(required)) if required else []
     if unknown:
         problems.append(f'{prefix}{key}: unknown network key(s) {unknown}; '
-                        f'a per-network {key} is keyed by {list(NETWORKS)}')
+                        f'a per-network {key} is keyed by the networks this '
+                        f'algorithm teaches, {required}')
     missing = [n for n in required if n not in value]
     if missing:
         problems.append(f'{prefix}{key}: lacks the network(s) {missing} '
                         'that this algorithm teaches with pseudo-labels')
     entries = [(f'{prefix}{key}.{n}', v) for n, v in value.items()
-               if n in NETWORKS]
+               if not required or n in required]
     return entries, problems
 
 
 def semi_train_cfg_problems(cfg: Optional[dict],
                             students: Iterable[str] = (),
-                            prefix: str = 'model.semi_train_cfg.'
+                            prefix: str = 'model.semi_train_cfg.',
+                            keys: Sequence[str] = SEMI_TRAIN_CFG_KEYS
                             ) -> List[str]:
     """Every problem of a ``semi_train_cfg``, as ``'key: problem'`` lines.
 
@@ -98,6 +101,7 @@ def semi_train_cfg_problems(cfg: Optional[dict],
         students (Iterable[str]): Networks taught by pseudo-labels; a
             per-network ``threshold`` / ``unsup_weight`` must cover them.
         prefix (str): Key path printed before each key.
+        keys (Sequence[str]): The keys the algorithm accepts.
     """
     if cfg is None:
         return []
@@ -105,11 +109,11 @@ def semi_train_cfg_problems(cfg: Optional[dict],
         return [f'{prefix.rstrip(".")}: must be a dict, got '
                 f'{type(cfg).__name__}']
     problems = []
-    for key in sorted(set(cfg) - set(SEMI_TRAIN_CFG_KEYS)):
-        close = difflib.get_close_matches(key, SEMI_TRAIN_CFG_KEYS, n=1)
+    for key in sorted(set(cfg) - set(keys)):
+        close = difflib.get_close_matches(key, keys, n=1)
         hint = f' (did you mean {close[0]!r}?)' if close else ''
         problems.append(f'{prefix}{key}: unknown key{hint}; valid keys are '
-                        f'{list(SEMI_TRAIN_CFG_KEYS)}')
+                        f'{list(keys)}')
     students = list(students)
 
     def check(key, valid, requirement):
@@ -144,9 +148,11 @@ def semi_train_cfg_problems(cfg: Optional[dict],
 
 def validate_semi_train_cfg(cfg: Optional[dict],
                             students: Iterable[str] = (),
-                            prefix: str = 'semi_train_cfg.') -> None:
+                            prefix: str = 'semi_train_cfg.',
+                            keys: Sequence[str] = SEMI_TRAIN_CFG_KEYS
+                            ) -> None:
     """Raise :class:`ConfigError` listing every problem of ``cfg``."""
-    problems = semi_train_cfg_problems(cfg, students, prefix)
+    problems = semi_train_cfg_problems(cfg, students, prefix, keys)
     if problems:
         raise ConfigError(problems)
 
@@ -178,11 +184,10 @@ def _unknown_type(registry, key: str, name: str, what: str,
 
 
 def _semi_algorithms(registry) -> List[str]:
-    from ..models.recognizers.semi_base import SemiBaseRecognizer
     return sorted(
         name for name, cls in registry.module_dict.items()
-        if isinstance(cls, type) and issubclass(cls, SemiBaseRecognizer)
-        and cls is not SemiBaseRecognizer)
+        if _algorithm(dict(type=cls)) not in (None, _algorithm(
+            dict(type='SemiBaseRecognizer'))))
 
 
 def _model_problems(model: dict) -> List[str]:
@@ -197,8 +202,8 @@ def _model_problems(model: dict) -> List[str]:
                           _registry_names(MODELS)) +
             f' The algorithms of cmpl_mm are {algorithms}.')
     if 'primary' in model:
-        networks = [(f'model.{n}', model[n]) for n in NETWORKS
-                    if isinstance(model.get(n), dict)]
+        networks = [(f'model.{n}', net) for n, net in model.items()
+                    if isinstance(net, dict) and 'backbone' in net]
     else:
         networks = [('model', model)]
     for prefix, net in networks:
@@ -354,36 +359,38 @@ def _sampler_problems(cfg) -> List[str]:
     return problems
 
 
-def _cmpl_class_problems(model: dict) -> List[str]:
-    primary, auxiliary = model.get('primary'), model.get('auxiliary')
-    if not (isinstance(primary, dict) and isinstance(auxiliary, dict)):
-        return []
-    p_head, a_head = primary.get('cls_head'), auxiliary.get('cls_head')
-    if not (isinstance(p_head, dict) and isinstance(a_head, dict)):
-        return []
-    if 'num_classes' in a_head and 'num_classes' in p_head and \
-            a_head['num_classes'] != p_head['num_classes']:
-        return [f"model.auxiliary.cls_head.num_classes={a_head['num_classes']}"
-                ' differs from model.primary.cls_head.num_classes='
-                f"{p_head['num_classes']}; both networks must predict the "
-                "same classes (leave the auxiliary's out to inherit it)"]
-    return []
-
-
-def _students(model: dict) -> List[str]:
-    """Networks a per-network setting must cover (from the algorithm)."""
+def _algorithm(model: dict):
+    """The registered recognizer class of ``model.type``, if it is one of
+    cmpl_mm's semi-supervised algorithms."""
     from mmaction.registry import MODELS
-    model_type = model.get('type')
-    cls = model_type if isinstance(model_type, type) else None
-    if isinstance(model_type, str) and _registered(MODELS, model_type):
-        cls = MODELS.get(model_type)
-    sources = getattr(cls, 'pseudo_label_sources', None)
-    if sources is None:
+    from ..models.recognizers.semi_base import SemiBaseRecognizer
+    cls = model.get('type')
+    if isinstance(cls, str):
+        cls = MODELS.get(cls) if _registered(MODELS, cls) else None
+    if isinstance(cls, type) and issubclass(cls, SemiBaseRecognizer):
+        return cls
+    return None
+
+
+def _algorithm_problems(model: dict) -> List[str]:
+    """``semi_train_cfg`` (keys, values, pseudo-labeling parts) and the
+    algorithm's own checks, as the registered class states them."""
+    from ..models.pseudo_label import build_pseudo_labelers
+    cls = _algorithm(model)
+    if cls is None:
         return []
-    try:
-        return list(sources(None))  # a constant mapping in every algorithm
-    except Exception:
-        return []
+    semi_cfg = model.get('semi_train_cfg')
+    prefix = 'model.semi_train_cfg.'
+    problems = semi_train_cfg_problems(semi_cfg, cls.teachers, prefix,
+                                       cls.semi_train_cfg_keys())
+    if not problems and (semi_cfg is None or isinstance(semi_cfg, dict)):
+        merged = dict(cls.default_semi_train_cfg, **(semi_cfg or {}))
+        networks = ['primary'] + [n for pair in cls.teachers.items()
+                                  for n in pair if n != 'primary']
+        problems += build_pseudo_labelers(
+            merged, cls.default_semi_train_cfg, cls.teachers,
+            list(dict.fromkeys(networks)), prefix)[1]
+    return problems + cls.config_problems(model)
 
 
 def check_config(cfg) -> None:
@@ -397,10 +404,7 @@ def check_config(cfg) -> None:
     model = cfg.get('model')
     if isinstance(model, dict):
         problems += _model_problems(model)
-        if 'semi_train_cfg' in model:
-            problems += semi_train_cfg_problems(model['semi_train_cfg'],
-                                                _students(model))
-        problems += _cmpl_class_problems(model)
+        problems += _algorithm_problems(model)
     problems += _sampler_problems(cfg)
     loader = cfg.get('train_dataloader')
     if isinstance(model, dict) and isinstance(loader, dict):

@@ -18,7 +18,8 @@ default_hooks = dict(
         max_keep_ckpts=3,
         save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    # mmengine's SyncBuffersHook, minus the EMA teachers' weights
+    sync_buffers=dict(type='SyncLiveBuffersHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,
@@ -38,7 +39,10 @@ resume = False
 # pseudo-labels are made, e.g. for the supervised baseline); bad videos
 # skipped by the Robust* datasets: logged once each, counted, listed in
 # WORK_DIR/bad_videos.txt, left out of validation / test metrics
+# EMATeacherHook moves EMA teachers after each optimizer step (no-op
+# without them)
 custom_hooks = [
     dict(type='PseudoLabelStatsHook', interval=50),
-    dict(type='BadVideoHook', interval=50)
+    dict(type='BadVideoHook', interval=50),
+    dict(type='EMATeacherHook')
 ]

@@ -1,16 +1,16 @@
 """Log how good the pseudo-labels are while a semi-supervised run trains."""
 import json
-from collections import deque
 import os.path as osp
+from collections import deque
 from typing import Dict, Optional
 
 import torch
 from mmengine.dist import all_reduce, is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmaction.registry import HOOKS
 
 from ...datasets.unlabeled_dataset import MONITOR_LABEL_KEY
+from ...models.pseudo_label.record import PseudoLabelRecord, take_record
 
 
 @HOOKS.register_module()
@@ -23,8 +23,10 @@ class PseudoLabelStatsHook(Hook):
     pseudo-labels against the unlabeled set's monitoring-only labels (when
     the list file has them), and the per-class histogram of accepted
     pseudo-labels; for CMPL also the agreement rate of the two networks'
-    weak-view predictions. The monitoring labels are read from the raw
-    data batch here, outside the model: they never reach a loss.
+    weak-view predictions. The figures come from the
+    :class:`~cmpl_mm.models.pseudo_label.PseudoLabelRecord` the recognizer
+    publishes each step. The monitoring labels are read from the raw data
+    batch here, outside the model: they never reach a loss.
 
     Figures go to the logger, to the visualizer's backends (``pseudo/...``
     scalars; TensorBoard when configured) and, one JSON object per
@@ -76,42 +78,41 @@ class PseudoLabelStatsHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        info = getattr(model, 'pseudo_label_info', {})
-        if info:
-            self._accumulate(model, info, data_batch)
+        record = take_record()
+        if record is not None and record.students:
+            self._accumulate(record, data_batch)
         if self.every_n_train_iters(runner, self.interval) and self.counts:
             self._report(runner)
 
-    def _accumulate(self, model, info: dict, data_batch: dict) -> None:
+    def _accumulate(self, record: PseudoLabelRecord,
+                    data_batch: dict) -> None:
         is_unlabeled = [x is not None for x in data_batch['inputs']['weak']]
         monitor = [
             label for label, unl in zip(data_batch[MONITOR_LABEL_KEY],
                                         is_unlabeled) if unl
         ]
-        device = next(iter(info.values()))['labels'].device
+        students = record.students
+        device = next(iter(students.values())).labels.device
         monitor = torch.as_tensor(monitor, device=device)
         known = monitor >= 0
-        num_classes = model.primary.cls_head.num_classes
-        for network, record in info.items():
-            accepted = record['mask'].bool()
-            correct = accepted & known & (record['labels'] == monitor)
+        for network, student in students.items():
+            labels = student.labels
+            accepted = student.weights > 0
+            correct = accepted & known & (labels == monitor)
             hist = torch.bincount(
-                record['labels'][accepted], minlength=num_classes)
+                labels[accepted], minlength=record.num_classes)
             row = torch.cat([
                 torch.tensor([
                     len(accepted),
                     accepted.sum(), (accepted & known).sum(),
-                    correct.sum(), (known & (record['labels'] == monitor)
-                                    ).sum(),
+                    correct.sum(), (known & (labels == monitor)).sum(),
                     known.sum()
                 ],
                              device=device), hist
             ]).double()
             self.counts[network] = self.counts.get(network, 0) + row
-        if len(model.weak_predictions) == 2:
-            first, second = model.weak_predictions.values()
+        if len(record.predictions) == 2:
+            first, second = record.predictions.values()
             agree = torch.tensor([len(first), (first == second).sum()],
                                  device=device).double()
             self.counts['agreement'] = self.counts.get('agreement', 0) + agree

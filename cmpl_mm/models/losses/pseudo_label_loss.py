@@ -13,8 +13,12 @@ class PseudoLabelCrossEntropy(nn.Module):
     ``N`` the number of unlabeled samples in the batch, masked or not
     (FixMatch's normalisation: the loss shrinks when few samples are
     confident instead of being re-weighted onto them). The weight of the
-    loss is set by the recognizer's ``semi_train_cfg``.
+    loss is set by the recognizer's ``semi_train_cfg``. Takes hard targets
+    (class indices); per-clip weights may lie anywhere in [0, 1].
     """
+
+    #: the kind of target it fits (see ``HardTarget`` / ``SoftTarget``)
+    target_kind = 'hard'
 
     def forward(self, cls_score: torch.Tensor, pseudo_labels: torch.Tensor,
                 mask: torch.Tensor) -> torch.Tensor:
@@ -23,7 +27,8 @@ class PseudoLabelCrossEntropy(nn.Module):
         Args:
             cls_score (Tensor): Logits on the strong view, ``(N, C)``.
             pseudo_labels (Tensor): Target classes, ``(N,)``, no gradient.
-            mask (Tensor): 1 where the target is confident, ``(N,)``.
+            mask (Tensor): Per-clip weight in [0, 1] (1 where the target
+                is confident), ``(N,)``.
 
         Returns:
             Tensor: The scalar loss.

@@ -6,6 +6,7 @@ import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 
+from ...utils.config_check import ConfigError
 from .semi_base import SemiBaseRecognizer
 
 
@@ -15,8 +16,10 @@ class CMPLRecognizer(SemiBaseRecognizer):
 
     Both networks get the supervised loss on labeled clips. On unlabeled
     clips the auxiliary's confident weak-view prediction is the target for
-    the primary's strong view, and the primary's for the auxiliary's.
-    Only ``primary`` is used for validation, test and export.
+    the primary's strong view, and the primary's for the auxiliary's
+    (with ``semi_train_cfg.teacher=dict(type='EMATeacher')``, the EMA of
+    the other network teaches). Only ``primary`` is used for validation,
+    test and export. Loss keys of the auxiliary carry ``aux_``.
 
     Args:
         primary (dict): Config of the deployed recognizer.
@@ -27,34 +30,56 @@ class CMPLRecognizer(SemiBaseRecognizer):
             ``predict`` mode and store its scores as ``aux_pred_score``, for
             ``AuxiliaryAccMetric``. Defaults to False.
         **kwargs: Other arguments of :class:`SemiBaseRecognizer`;
-            ``semi_train_cfg`` may give ``threshold`` / ``unsup_weight`` as
-            ``dict(primary=..., auxiliary=...)``, keyed by the network taught.
+            ``semi_train_cfg`` may give ``threshold`` / ``unsup_weight`` and
+            the parts as ``dict(primary=..., auxiliary=...)``, keyed by the
+            network taught.
     """
+
+    teachers = dict(primary='auxiliary', auxiliary='primary')
 
     def __init__(self,
                  primary: dict,
                  auxiliary: dict,
                  evaluate_auxiliary: bool = False,
                  **kwargs: Optional[dict]) -> None:
+        problems = self.config_problems(
+            dict(primary=primary, auxiliary=auxiliary), prefix='')
+        if problems:
+            raise ConfigError(problems)
+        self.auxiliary_cfg = copy.deepcopy(auxiliary)
         super().__init__(primary=primary, **kwargs)
         self.evaluate_auxiliary = evaluate_auxiliary
-        auxiliary = copy.deepcopy(auxiliary)
-        head = auxiliary.setdefault('cls_head', {})
-        num_classes = primary['cls_head']['num_classes']
-        if head.setdefault('num_classes', num_classes) != num_classes:
-            raise ValueError(
-                'model.auxiliary.cls_head.num_classes='
-                f"{head['num_classes']} differs from "
-                f'model.primary.cls_head.num_classes={num_classes}; CMPL '
-                'needs the same classes in both networks (leave the '
-                "auxiliary's out to inherit the primary's)")
+
+    def build_networks(self, primary: dict) -> None:
+        super().build_networks(primary)
+        auxiliary = self.auxiliary_cfg
+        auxiliary.setdefault('cls_head', {}).setdefault(
+            'num_classes', primary['cls_head']['num_classes'])
         self.auxiliary = MODELS.build(auxiliary)
+
+    @classmethod
+    def config_problems(cls, model: dict, prefix: str = 'model.'
+                        ) -> List[str]:
+        """The auxiliary must predict the primary's classes."""
+        heads = [(model.get(n) or {}).get('cls_head')
+                 for n in ('primary', 'auxiliary')]
+        if not all(isinstance(h, dict) for h in heads):
+            return []
+        p_classes = heads[0].get('num_classes')
+        a_classes = heads[1].get('num_classes', p_classes)
+        if a_classes == p_classes:
+            return []
+        return [f'{prefix}auxiliary.cls_head.num_classes={a_classes} differs '
+                f'from {prefix}primary.cls_head.num_classes={p_classes}; CMPL '
+                'needs the same classes in both networks (leave the '
+                "auxiliary's out to inherit the primary's)"]
 
     def networks(self) -> Dict[str, nn.Module]:
         return dict(primary=self.primary, auxiliary=self.auxiliary)
 
-    def pseudo_label_sources(self) -> Dict[str, str]:
-        return dict(primary='auxiliary', auxiliary='primary')
+    def loss_prefix(self, network: str) -> str:
+        return 'aux_' if network == 'auxiliary' else super().loss_prefix(
+            network)
 
     def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
         """Predict with ``primary``; with ``evaluate_auxiliary`` also store

@@ -1,6 +1,4 @@
 """FixMatch (Sohn et al., 2020) for video."""
-from typing import Dict
-
 from mmaction.registry import MODELS
 
 from .semi_base import SemiBaseRecognizer
@@ -9,10 +7,11 @@ from .semi_base import SemiBaseRecognizer
 @MODELS.register_module()
 class FixMatchRecognizer(SemiBaseRecognizer):
     """``primary``'s confident weak-view predictions supervise its own
-    strong view.
+    strong view (hard targets, fixed threshold, cross-entropy).
 
-    Takes the arguments of :class:`SemiBaseRecognizer`.
+    Takes the arguments of :class:`SemiBaseRecognizer`; with
+    ``semi_train_cfg.teacher=dict(type='EMATeacher')`` the EMA of
+    ``primary`` makes the pseudo-labels.
     """
 
-    def pseudo_label_sources(self) -> Dict[str, str]:
-        return dict(primary='primary')
+    teachers = dict(primary='primary')

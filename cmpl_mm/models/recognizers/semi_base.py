@@ -6,25 +6,30 @@ import torch
 import torch.nn as nn
 from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
-from mmengine.optim import OptimWrapper
 from mmaction.registry import MODELS
 
-from ...utils.config_check import validate_semi_train_cfg
+from ...utils.config_check import ConfigError, validate_semi_train_cfg
+from ..pseudo_label import (EMANetwork, EMATeacher, PseudoLabelRecord,
+                            StudentRecord, build_pseudo_labelers,
+                            publish_record)
 from ..utils import frozen_bn_running_stats
-from ...utils.nonfinite import (SKIPPED_KEY, NonFiniteLossError,
-                                nonfinite_loss_terms)
+from .nonfinite_guard import NonFiniteGuardMixin
 
-NETWORK_PREFIX = dict(primary='', auxiliary='aux_')
+Scores = Dict[str, Dict[str, torch.Tensor]]  # scores[network][view]
 
 
 @MODELS.register_module()
-class SemiBaseRecognizer(BaseModel):
+class SemiBaseRecognizer(NonFiniteGuardMixin, BaseModel):
     """A deployed ``primary`` recognizer trained on labeled + unlabeled clips.
 
-    Subclasses only say where pseudo-labels come from
-    (:meth:`pseudo_label_sources`): FixMatch lets ``primary`` label itself,
-    CMPL lets ``primary`` and ``auxiliary`` label each other; the supervised
-    baseline uses none. Validation, test and export use ``primary`` only.
+    An algorithm is a thin subclass that states class-level facts:
+    :attr:`teachers` (which network's weak-view prediction teaches which
+    network; FixMatch ``{'primary': 'primary'}``, CMPL primary and
+    auxiliary each other, supervised none) and, where it differs from
+    FixMatch's, :attr:`default_semi_train_cfg` (its default parts). Every
+    step is a method a subclass may override: :meth:`network_scores`,
+    :meth:`sup_losses`, :meth:`teacher_probs`, :meth:`student_losses`.
+    Validation, test and export use :meth:`deployed_network` (``primary``).
 
     A training batch (from ``MultiViewDataPreprocessor``) is::
 
@@ -32,6 +37,21 @@ class SemiBaseRecognizer(BaseModel):
                         'weak': (mu*B, 1, C, T, H, W),   # unlabeled views,
                         'strong': (mu*B, 1, C, T, H, W)} # same frames
         data_samples = {'sup': [ActionDataSample with gt_label] * B, ...}
+
+    Each taught network gets its own pseudo-labeling parts
+    (:mod:`cmpl_mm.models.pseudo_label`), set in ``semi_train_cfg``::
+
+        teacher  LiveTeacher | EMATeacher(momentum)   whose weak view
+        align    NoAlignment                           adjust its probs
+        target   HardTarget  | SoftTarget(temperature)  what is fitted
+        mask     FixedThreshold | AllClips             weight per clip
+        loss     PseudoLabelCrossEntropy | SoftPseudoLabelCrossEntropy
+                 | SoftPseudoLabelMSE                   how it is fitted
+
+    Each key takes a part config for every taught network, or a dict of
+    them keyed by the taught network. ``FixedThreshold`` takes
+    ``threshold`` from ``semi_train_cfg.threshold`` unless its own config
+    sets it.
 
     How each network sees the views is ``semi_train_cfg.unlabeled_forward``:
 
@@ -43,11 +63,10 @@ class SemiBaseRecognizer(BaseModel):
     * ``'separate'``: the labeled clips in a forward of their own, then the
       weak and strong clips together in a second one that leaves the
       batch-norm running statistics alone (see
-      :func:`~cmpl_mm.models.utils.frozen_bn_running_stats`). The labeled
-      clips are normalised and the running statistics estimated exactly as
-      in supervised training.
+      :func:`~cmpl_mm.models.utils.frozen_bn_running_stats`).
 
-    The weak logits are detached before they become targets.
+    A network forwards the weak view only when it teaches live, and the
+    strong view only when it is taught.
 
     Args:
         primary (dict): Config of an mmaction2 recognizer (e.g.
@@ -57,21 +76,23 @@ class SemiBaseRecognizer(BaseModel):
             ``sup_weight`` (1.0), ``unsup_weight`` (1.0), ``warmup_iters``
             (iterations with the supervised loss only, 0),
             ``unlabeled_forward`` (``'joint'`` or ``'separate'``, see
-            above; ``'joint'``). ``threshold`` and
-            ``unsup_weight`` may be dicts keyed by the network that is
-            taught (``primary``, ``auxiliary``). ``nonfinite_loss``:
-            what a NaN / infinite loss term does, ``'raise'`` (stop with
-            :class:`~cmpl_mm.utils.nonfinite.NonFiniteLossError`, default)
-            or ``'skip'`` (no optimizer update for that step; counted and
-            logged). Unknown keys and out-of-range values raise
-            :class:`~cmpl_mm.utils.config_check.ConfigError`. Defaults to
-            None.
-        unsup_loss (dict): Config of the pseudo-label loss. Defaults to
-            ``dict(type='PseudoLabelCrossEntropy')``.
+            above; ``'joint'``), ``nonfinite_loss`` (``'raise'`` or
+            ``'skip'``, see :class:`NonFiniteGuardMixin`), and the parts
+            ``teacher``, ``align``, ``target``, ``mask``, ``loss`` (see
+            above).
+            ``threshold`` and ``unsup_weight`` may be dicts keyed by the
+            taught network. Unknown keys and bad values raise
+            :class:`~cmpl_mm.utils.config_check.ConfigError` naming the
+            key. Defaults to None.
+        unsup_loss (dict, optional): Deprecated spelling of
+            ``semi_train_cfg.loss``. Defaults to None.
         data_preprocessor (dict, optional): Usually a
             ``MultiViewDataPreprocessor``. Defaults to None.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
+
+    #: taught network -> the network whose weak-view prediction teaches it
+    teachers: Dict[str, str] = {}
 
     default_semi_train_cfg = dict(
         threshold=0.95,
@@ -79,36 +100,133 @@ class SemiBaseRecognizer(BaseModel):
         unsup_weight=1.0,
         warmup_iters=0,
         unlabeled_forward='joint',
-        nonfinite_loss='raise')
+        nonfinite_loss='raise',
+        teacher=dict(type='LiveTeacher'),
+        align=dict(type='NoAlignment'),
+        target=dict(type='HardTarget'),
+        mask=dict(type='FixedThreshold'),
+        loss=dict(type='PseudoLabelCrossEntropy'))
 
     def __init__(self,
                  primary: dict,
                  semi_train_cfg: Optional[dict] = None,
-                 unsup_loss: dict = dict(type='PseudoLabelCrossEntropy'),
+                 unsup_loss: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.primary = MODELS.build(primary)
-        validate_semi_train_cfg(semi_train_cfg,
-                                self.pseudo_label_sources().keys())
+        semi_train_cfg = dict(semi_train_cfg or {})
+        if unsup_loss is not None:
+            semi_train_cfg.setdefault('loss', unsup_loss)
+        validate_semi_train_cfg(semi_train_cfg, self.teachers)
         self.semi_train_cfg = dict(self.default_semi_train_cfg)
-        self.semi_train_cfg.update(semi_train_cfg or {})
-        self.unsup_loss = MODELS.build(unsup_loss)
-        # filled by every unlabeled step, read by PseudoLabelStatsHook
-        self.pseudo_label_info: Dict[str, dict] = {}
-        self.weak_predictions: Dict[str, torch.Tensor] = {}
+        self.semi_train_cfg.update(semi_train_cfg)
+        self.build_networks(primary)
+        self._build_pseudo_labelers()
+        self.register_load_state_dict_post_hook(self._start_missing_ema)
 
-    # -- what subclasses define ------------------------------------------
-    def pseudo_label_sources(self) -> Dict[str, str]:
-        """Map each network that learns from pseudo-labels to its teacher."""
-        raise NotImplementedError
+    def build_networks(self, primary: dict) -> None:
+        """Build the trained networks (a subclass adds its own after
+        calling this)."""
+        self.primary = MODELS.build(primary)
 
+    @classmethod
+    def semi_train_cfg_keys(cls) -> List[str]:
+        """The ``semi_train_cfg`` keys this algorithm accepts."""
+        return list(cls.default_semi_train_cfg)
+
+    @classmethod
+    def config_problems(cls, model: dict, prefix: str = 'model.'
+                        ) -> List[str]:
+        """Problems of a model config of this algorithm that show before
+        anything is built (``check_config`` asks the registered class)."""
+        return []
+
+    def _build_pseudo_labelers(self) -> None:
+        """The parts of every taught network and the EMA copies they use."""
+        labelers, problems = build_pseudo_labelers(
+            self.semi_train_cfg, self.default_semi_train_cfg, self.teachers,
+            list(self.networks()))
+        momenta = {}
+        for student, labeler in labelers.items():
+            teacher = labeler.teacher
+            if isinstance(teacher, EMATeacher):
+                known = momenta.setdefault(teacher.network, teacher.momentum)
+                if known != teacher.momentum:
+                    problems.append(
+                        f'semi_train_cfg.teacher: two momenta ({known}, '
+                        f'{teacher.momentum}) for the EMA of '
+                        f"'{teacher.network}'; one EMA copy per network")
+        if problems:
+            raise ConfigError(problems)
+        self.pseudo_labelers = nn.ModuleDict(labelers)
+        networks = self.networks()
+        self.ema_networks = nn.ModuleDict({
+            name: EMANetwork(networks[name], momentum)
+            for name, momentum in momenta.items()
+        })
+
+    # -- networks --------------------------------------------------------
     def networks(self) -> Dict[str, nn.Module]:
         """The trained networks by name; ``primary`` comes first."""
         return dict(primary=self.primary)
 
-    # -- hyper-parameters ------------------------------------------------
+    def deployed_network(self) -> nn.Module:
+        """The network that validation, test and export use."""
+        return self.primary
+
+    @classmethod
+    def deployed_prefix(cls) -> str:
+        """State-dict prefix of :meth:`deployed_network`'s weights."""
+        return 'primary.'
+
+    def loss_prefix(self, network: str) -> str:
+        """What the network's loss keys carry after ``sup_`` / ``unsup_``:
+        nothing for ``primary``, ``'<network>_'`` for the others."""
+        return '' if network == 'primary' else f'{network}_'
+
+    # -- EMA teachers ----------------------------------------------------
+    def init_weights(self) -> None:
+        """Initialise the networks, then start every EMA copy from its
+        live network."""
+        super().init_weights()
+        networks = self.networks()
+        for name, ema in self.ema_networks.items():
+            ema.copy_from(networks[name])
+
+    def update_ema_networks(self) -> None:
+        """One moving-average step of every EMA copy (``EMATeacherHook``
+        calls it after each optimizer step)."""
+        networks = self.networks()
+        for name, ema in self.ema_networks.items():
+            ema.update(networks[name])
+
+    def guarded_buffers(self):
+        """Buffers a skipped step restores: not the EMA copies, which a
+        forward pass never changes."""
+        return ((k, b) for k, b in self.named_buffers()
+                if not k.startswith('ema_networks.'))
+
+    def _start_missing_ema(self, module, incompatible) -> None:
+        """``load_state_dict`` post-hook: an EMA copy that the checkpoint
+        lacks (written before it existed) starts from its live network,
+        with a warning, instead of failing or keeping its initial state."""
+        networks = self.networks()
+        for name, ema in self.ema_networks.items():
+            key = f'ema_networks.{name}.'
+            missing = [k for k in incompatible.missing_keys if key in k]
+            if f'{key}num_updates' not in ''.join(missing):
+                continue
+            ema.copy_from(networks[name])
+            incompatible.missing_keys[:] = [
+                k for k in incompatible.missing_keys if key not in k]
+            print_log(
+                f"The checkpoint has no EMA weights of '{name}' (written "
+                'before EMA teachers existed, or by another algorithm); the '
+                "EMA starts from the live network's weights.",
+                logger='current', level=logging.WARNING)
+
+    # -- schedule and settings -------------------------------------------
     def train_setting(self, key: str, network: str) -> float:
         """Read ``semi_train_cfg[key]``, per network when it is a dict."""
         value = self.semi_train_cfg[key]
@@ -118,76 +236,13 @@ class SemiBaseRecognizer(BaseModel):
 
     def unsup_active(self) -> bool:
         """False during the supervised warm-up."""
-        if not self.pseudo_label_sources():
+        if not self.teachers:
             return False
         hub = MessageHub.get_current_instance()
         return hub.get_info('iter', 0) >= self.semi_train_cfg['warmup_iters']
 
-    # -- non-finite losses -----------------------------------------------
-    def train_step(self, data: Union[dict, tuple, list],
-                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
-        """``BaseModel.train_step`` that checks every loss term first.
-
-        A NaN / infinite loss term raises :class:`NonFiniteLossError` or,
-        with ``semi_train_cfg.nonfinite_loss='skip'``, drops the step: no
-        backward, no optimizer update, and the buffers the forward pass
-        changed (batch-norm running statistics) are put back. Skipped steps
-        are counted (message-hub info ``nonfinite_loss_skipped``, saved in
-        checkpoints) and logged as warnings.
-        """
-        skip = self.semi_train_cfg['nonfinite_loss'] == 'skip'
-        buffers = {k: b.detach().clone()
-                   for k, b in self.named_buffers()} if skip else None
-        with optim_wrapper.optim_context(self):
-            data = self.data_preprocessor(data, True)
-            losses = self._run_forward(data, mode='loss')
-        parsed_losses, log_vars = super().parse_losses(losses)
-        bad = nonfinite_loss_terms(log_vars)
-        if bad and not skip:
-            raise NonFiniteLossError(
-                self._iteration(), bad,
-                "(semi_train_cfg.nonfinite_loss='skip' skips such steps "
-                'instead of stopping.)')
-        if bad:
-            with torch.no_grad():
-                for name, buffer in self.named_buffers():
-                    buffer.copy_(buffers[name])
-            hub = MessageHub.get_current_instance()
-            skipped = hub.get_info(SKIPPED_KEY, 0) + 1
-            hub.update_info(SKIPPED_KEY, skipped)
-            terms = ', '.join(f'{k}={v}' for k, v in bad.items())
-            print_log(
-                f'Non-finite loss at training iteration {self._iteration()}'
-                f': {terms}; skipped the step without updating the weights '
-                f'({skipped} step(s) skipped so far).',
-                logger='current',
-                level=logging.WARNING)
-            return {}
-        optim_wrapper.update_params(parsed_losses)
-        return log_vars
-
-    def parse_losses(self, losses: Dict[str, torch.Tensor]):
-        """``BaseModel.parse_losses``, refusing non-finite loss terms.
-
-        mmengine's DDP wrapper calls this directly instead of
-        :meth:`train_step`; there a non-finite loss always stops the run
-        (skipping would need every rank to agree to skip).
-        """
-        parsed_losses, log_vars = super().parse_losses(losses)
-        bad = nonfinite_loss_terms(log_vars)
-        if bad:
-            note = ("(semi_train_cfg.nonfinite_loss='skip' is not supported "
-                    'by the distributed wrapper.)'
-                    if self.semi_train_cfg['nonfinite_loss'] == 'skip'
-                    else '')
-            raise NonFiniteLossError(self._iteration(), bad, note)
-        return parsed_losses, log_vars
-
-    @staticmethod
-    def _iteration() -> Optional[int]:
-        """The 1-based training iteration (as in the log), if known."""
-        index = MessageHub.get_current_instance().get_info('iter')
-        return None if index is None else int(index) + 1
+    def nonfinite_mode(self) -> str:
+        return self.semi_train_cfg['nonfinite_loss']
 
     # -- forward modes ---------------------------------------------------
     def forward(self,
@@ -199,14 +254,16 @@ class SemiBaseRecognizer(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.primary(inputs, data_samples, mode='tensor')
+            return self.deployed_network()(inputs, data_samples,
+                                           mode='tensor')
         raise RuntimeError(f'Invalid mode "{mode}"; only "loss", "predict" '
                            'and "tensor" are supported')
 
     def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
-        """Predict with the deployed ``primary`` network."""
-        return self.primary.predict(inputs, data_samples)
+        """Predict with :meth:`deployed_network`."""
+        return self.deployed_network().predict(inputs, data_samples)
 
+    # -- the training step, as a template --------------------------------
     def loss(self, inputs: Dict[str, torch.Tensor],
              data_samples: Dict[str, list]) -> Dict[str, torch.Tensor]:
         """Supervised and (after warm-up) pseudo-label losses.
@@ -224,26 +281,35 @@ class SemiBaseRecognizer(BaseModel):
                 "({'sup': ..., 'weak': ..., 'strong': ...}); check that the "
                 'training pipelines end with MultiView and the model uses '
                 'MultiViewDataPreprocessor.')
-        self.pseudo_label_info, self.weak_predictions = {}, {}
-        views = ['sup']
-        if self.unsup_active() and 'weak' in inputs:
-            views += ['weak', 'strong']
+        if self.ema_networks and not getattr(self, 'ema_hooked', False):
+            raise RuntimeError(
+                'this model has EMA teachers but no EMATeacherHook updates '
+                "them; add dict(type='EMATeacherHook') to custom_hooks (the "
+                'base config configs/_base_/default_runtime.py has it)')
+        unlabeled = self.unsup_active() and 'weak' in inputs
         scores = {
-            name: self.network_scores(net, inputs, views)
+            name: self.network_scores(net, inputs,
+                                      self.views_of(name, unlabeled))
             for name, net in self.networks().items()
         }
-        losses = {}
-        for name, net in self.networks().items():
-            sup = net.cls_head.loss_by_feat(scores[name]['sup'],
-                                            data_samples['sup'])
-            sup_weight = self.semi_train_cfg['sup_weight']
-            for key, value in sup.items():
-                if 'loss' in key:
-                    value = value * sup_weight
-                losses[f'sup_{NETWORK_PREFIX[name]}{key}'] = value
-        if len(views) > 1:
-            losses.update(self.unsup_losses(scores))
+        losses = self.sup_losses(scores, data_samples['sup'])
+        if unlabeled:
+            probs = self.teacher_probs(inputs, scores)
+            losses.update(self.student_losses(scores, probs, data_samples))
         return losses
+
+    def views_of(self, network: str, unlabeled: bool) -> List[str]:
+        """The views ``network`` forwards: ``sup``, then ``weak`` when it
+        teaches live, ``strong`` when it is taught."""
+        views = ['sup']
+        if unlabeled:
+            if any(p.teacher.network == network
+                   and p.teacher.needs_live_weak_view
+                   for p in self.pseudo_labelers.values()):
+                views.append('weak')
+            if network in self.pseudo_labelers:
+                views.append('strong')
+        return views
 
     def network_scores(self, net: nn.Module, inputs: Dict[str, torch.Tensor],
                        views: List[str]) -> Dict[str, torch.Tensor]:
@@ -273,35 +339,90 @@ class SemiBaseRecognizer(BaseModel):
         feats, _ = net.extract_feat(torch.cat(view_inputs))
         return dict(zip(views, net.cls_head(feats).split(sizes)))
 
-    def unsup_losses(
-            self, scores: Dict[str, Dict[str,
-                                         torch.Tensor]]) -> Dict[str, float]:
-        """Pseudo-label losses from each teacher's weak view to its student.
+    def sup_losses(self, scores: Scores,
+                   samples: list) -> Dict[str, torch.Tensor]:
+        """Every network's head loss on the labeled clips, weighted by
+        ``semi_train_cfg.sup_weight``."""
+        losses = {}
+        sup_weight = self.semi_train_cfg['sup_weight']
+        for name, net in self.networks().items():
+            sup = net.cls_head.loss_by_feat(scores[name]['sup'], samples)
+            for key, value in sup.items():
+                if 'loss' in key:
+                    value = value * sup_weight
+                losses[f'sup_{self.loss_prefix(name)}{key}'] = value
+        return losses
 
-        Args:
-            scores (dict): ``scores[network][view]`` logits.
+    def teacher_probs(self, inputs: Dict[str, torch.Tensor],
+                      scores: Scores) -> Dict[str, torch.Tensor]:
+        """Detached weak-view probabilities of every teacher, keyed by the
+        taught network."""
+        probs, cache = {}, {}
+        for student, labeler in self.pseudo_labelers.items():
+            teacher = labeler.teacher
+            key = (type(teacher), teacher.network)
+            if key not in cache:
+                live = scores.get(teacher.network, {}).get('weak')
+                cache[key] = teacher.logits(
+                    inputs['weak'], live, self.ema_networks).softmax(dim=1)
+            probs[student] = cache[key]
+        return probs
+
+    def teacher_name(self, student: str) -> str:
+        """``'auxiliary'``, or ``'ema_primary'`` for an EMA teacher."""
+        teacher = self.pseudo_labelers[student].teacher
+        ema = 'ema_' if isinstance(teacher, EMATeacher) else ''
+        return f'{ema}{teacher.network}'
+
+    def student_losses(self, scores: Scores, probs: Dict[str, torch.Tensor],
+                       data_samples: Dict[str, list]
+                       ) -> Dict[str, torch.Tensor]:
+        """Every taught network's pseudo-label loss on its strong view,
+        weighted by ``semi_train_cfg.unsup_weight``; publishes the step's
+        :class:`PseudoLabelRecord` for the hooks.
 
         Returns:
             dict[str, Tensor]: ``unsup_*loss_cls`` and ``unsup_*mask_ratio``.
         """
         losses = {}
-        weak_probs = {}
-        for name in set(self.pseudo_label_sources().values()):
-            weak_probs[name] = scores[name]['weak'].detach().softmax(dim=1)
-        for name, probs in weak_probs.items():
-            self.weak_predictions[name] = probs.argmax(dim=1)
-        for student, teacher in self.pseudo_label_sources().items():
-            confidence, labels = weak_probs[teacher].max(dim=1)
-            mask = (confidence >= self.train_setting('threshold', student))
-            mask = mask.float()
-            loss = self.unsup_loss(scores[student]['strong'], labels, mask)
-            prefix = f'unsup_{NETWORK_PREFIX[student]}'
+        record = PseudoLabelRecord(
+            num_classes=next(iter(probs.values())).shape[1])
+        indices = self.unlabeled_indices(data_samples)
+        labeled = self.labeled_targets(data_samples)
+        for student, labeler in self.pseudo_labelers.items():
+            targets, weights, used = labeler(probs[student], labeled, indices)
+            loss = labeler.loss(scores[student]['strong'], targets, weights)
+            prefix = f'unsup_{self.loss_prefix(student)}'
             losses[f'{prefix}loss_cls'] = loss * self.train_setting(
                 'unsup_weight', student)
-            losses[f'{prefix}mask_ratio'] = mask.mean()
-            self.pseudo_label_info[student] = dict(
-                teacher=teacher,
-                labels=labels,
-                mask=mask,
-                confidence=confidence)
+            losses[f'{prefix}mask_ratio'] = weights.mean()
+            confidence, labels = used.max(dim=1)
+            teacher = self.teacher_name(student)
+            record.students[student] = StudentRecord(
+                teacher=teacher, labels=labels, weights=weights,
+                confidence=confidence,
+                threshold=getattr(labeler.mask, 'current_threshold',
+                                  lambda: None)())
+            record.predictions.setdefault(teacher, labels)
+        publish_record(record)
         return losses
+
+    @staticmethod
+    def labeled_targets(data_samples: Dict[str, list]) -> torch.Tensor:
+        """Classes of the labeled clips ``(B,)`` (empty when unknown)."""
+        samples = [s for s in data_samples.get('sup') or [] if s is not None]
+        labels = [s.gt_label.reshape(-1)[:1] for s in samples
+                  if 'gt_label' in s]
+        return torch.cat(labels) if labels else torch.zeros(
+            0, dtype=torch.long)
+
+    @staticmethod
+    def unlabeled_indices(data_samples: Dict[str, list]
+                          ) -> Optional[torch.Tensor]:
+        """Index of each unlabeled clip in its dataset, when the samples
+        carry it (``sample_idx`` in the metainfo)."""
+        samples = data_samples.get('weak') or []
+        indices = [s.metainfo.get('sample_idx') for s in samples]
+        if not indices or any(i is None for i in indices):
+            return None
+        return torch.as_tensor(indices)

@@ -1,6 +1,4 @@
 """Supervised baseline: the primary network on labeled clips only."""
-from typing import Dict
-
 from mmaction.registry import MODELS
 
 from .semi_base import SemiBaseRecognizer
@@ -12,8 +10,7 @@ class SupervisedRecognizer(SemiBaseRecognizer):
 
     Takes the arguments of :class:`SemiBaseRecognizer`; unlabeled views in
     the batch, if any, are ignored. Sharing the base class keeps the config
-    keys, data path and schedule identical to FixMatch and CMPL.
+    keys, data path and schedule identical to the other algorithms.
     """
 
-    def pseudo_label_sources(self) -> Dict[str, str]:
-        return {}
+    teachers = {}

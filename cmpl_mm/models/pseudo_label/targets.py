@@ -1,0 +1,53 @@
+"""What a student fits: the teacher's probabilities turned into targets."""
+import torch
+import torch.nn as nn
+from mmaction.registry import MODELS
+
+
+class BaseTarget(nn.Module):
+    """Turns teacher probabilities ``(N, C)`` into detached targets."""
+
+    #: ``'hard'``: class indices ``(N,)``; ``'soft'``: distributions ``(N, C)``
+    kind = 'hard'
+
+    def forward(self, probs: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+@MODELS.register_module()
+class HardTarget(BaseTarget):
+    """The teacher's most probable class (FixMatch, CMPL)."""
+
+    kind = 'hard'
+
+    def forward(self, probs: torch.Tensor) -> torch.Tensor:
+        return probs.detach().argmax(dim=1)
+
+
+@MODELS.register_module()
+class SoftTarget(BaseTarget):
+    """The teacher's distribution sharpened at temperature ``T`` (UDA).
+
+    ``q = softmax(log(p) / T)``, i.e. ``softmax(logits / T)`` of the
+    teacher's logits; ``T = 1`` keeps ``p`` (Mean Teacher), ``T < 1``
+    sharpens.
+
+    Args:
+        temperature (float): ``T > 0``. Defaults to 1.0.
+    """
+
+    kind = 'soft'
+
+    def __init__(self, temperature: float = 1.0) -> None:
+        super().__init__()
+        if isinstance(temperature, bool) or not isinstance(
+                temperature, (int, float)) or not temperature > 0:
+            raise ValueError(f'temperature={temperature!r} must be a number '
+                             '> 0')
+        self.temperature = float(temperature)
+
+    def forward(self, probs: torch.Tensor) -> torch.Tensor:
+        probs = probs.detach()
+        if self.temperature == 1.0:
+            return probs
+        return torch.softmax(probs.log() / self.temperature, dim=1)

@@ -1,0 +1,78 @@
+"""Who predicts the weak view that becomes a network's pseudo-label."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmaction.registry import MODELS
+
+
+class BaseTeacher(nn.Module):
+    """Where the teacher's weak-view logits come from.
+
+    Args:
+        network (str, optional): The network that teaches (``'primary'``,
+            ``'auxiliary'``, ...). None takes the algorithm's choice (the
+            network itself for FixMatch, the other one for CMPL). Defaults
+            to None.
+    """
+
+    #: the weak view must go through the live ``network`` in training
+    needs_live_weak_view = True
+
+    def __init__(self, network: Optional[str] = None) -> None:
+        super().__init__()
+        if network is not None and not isinstance(network, str):
+            raise ValueError(f'network={network!r} must be a network name')
+        self.network = network
+
+    def logits(self, weak_inputs: torch.Tensor,
+               live_weak_logits: Optional[torch.Tensor],
+               ema_networks: nn.ModuleDict) -> torch.Tensor:
+        """Detached weak-view logits ``(N, num_classes)``.
+
+        Args:
+            weak_inputs (Tensor): The weak view, ``(N, 1, C, T, H, W)``.
+            live_weak_logits (Tensor, optional): ``network``'s logits of the
+                weak view from the training forward, when it ran one.
+            ema_networks (nn.ModuleDict): The recognizer's EMA copies.
+        """
+        raise NotImplementedError
+
+
+@MODELS.register_module()
+class LiveTeacher(BaseTeacher):
+    """The teacher network as it is being trained (FixMatch, CMPL): its
+    weak-view logits from the same training forward, detached."""
+
+    def logits(self, weak_inputs, live_weak_logits, ema_networks):
+        return live_weak_logits.detach()
+
+
+@MODELS.register_module()
+class EMATeacher(BaseTeacher):
+    """An exponential moving average of the teacher network (Mean Teacher).
+
+    The recognizer keeps one :class:`EMANetwork` per averaged network
+    (``model.ema_networks[network]``); ``EMATeacherHook`` updates it after
+    every optimizer step. It predicts the weak view in evaluation mode.
+
+    Args:
+        network (str, optional): See :class:`BaseTeacher`.
+        momentum (float): Weight of the old average in
+            ``ema = momentum * ema + (1 - momentum) * live``, in [0, 1).
+            Defaults to 0.999.
+    """
+
+    needs_live_weak_view = False
+
+    def __init__(self, network: Optional[str] = None,
+                 momentum: float = 0.999) -> None:
+        super().__init__(network)
+        if isinstance(momentum, bool) or not isinstance(
+                momentum, (int, float)) or not 0.0 <= momentum < 1.0:
+            raise ValueError(f'momentum={momentum!r} must be a number in '
+                             '[0, 1) (the weight of the old average)')
+        self.momentum = float(momentum)
+
+    def logits(self, weak_inputs, live_weak_logits, ema_networks):
+        return ema_networks[self.network](weak_inputs)
