@@ -264,10 +264,10 @@ def run(args, start: float) -> int:
               'python tools/run_demo.py --algorithm fixmatch'
               + ('' if args.data_root == DEFAULT_DATA_ROOT else
                  f' --data-root {args.data_root}')
-              + f' (then python tools/analysis/plot_run.py '
-              f'work_dirs/demo_fixmatch), or all three algorithms over '
-              'seeds: python tools/analysis/compare_algorithms.py '
-              '--work-dir work_dirs/compare --seeds 0 1 2')
+              + ' (its plots go to work_dirs/demo_fixmatch/plots); all '
+              'three algorithms over seeds: python '
+              'tools/analysis/compare_algorithms.py --work-dir '
+              'work_dirs/compare --seeds 0 1 2')
     return 0
 
 
