@@ -149,7 +149,9 @@ def test_train_tool_reports_missing_list_in_one_line(tiny_dataset, tmp_path,
     assert 'Traceback' not in out.stderr
     assert 'Config:' not in out.stdout  # no config dump before the error
     assert not work_dir.exists()
-    # the traceback stays available
+    if 'unlabeled' not in key:
+        return
+    # the traceback stays available (checked once)
     out = run(args, env={TRACEBACK_ENV: '1'}, timeout=300)
     assert out.returncode != 0
     assert 'Traceback' in out.stderr and 'DataPathError' in out.stderr
