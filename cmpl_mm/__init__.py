@@ -1,10 +1,20 @@
 """cmpl_mm: semi-supervised action recognition on MMAction2 / MMEngine.
 
 Importing the package applies the compatibility layer
-(:mod:`cmpl_mm.utils.compat`) and registers every component into
-``mmaction.registry``.
+(:mod:`cmpl_mm.utils.compat`), silences mmcv-lite's warning about its
+missing ``MultiScaleDeformableAttention`` op, and registers every component
+into ``mmaction.registry``.
 """
-from .utils import apply_compat
+import warnings
+
+# mmcv-lite has no compiled ops; mmcv warns about one of them on every
+# import although no cmpl_mm or mmaction2 recognizer uses it
+warnings.filterwarnings(
+    'ignore',
+    message=r'Fail to import ``MultiScaleDeformableAttention``',
+    category=UserWarning)
+
+from .utils import apply_compat  # noqa: E402
 
 apply_compat()
 

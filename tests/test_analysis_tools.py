@@ -104,7 +104,7 @@ def test_compare_algorithms(comparison):
     assert '| 0/2 |' in rows['broken_r3d18q']
     assert '## Failed runs (2 of 6)' in md
     failed = md[md.index('## Failed runs'):md.index('## Plots')]
-    assert '### `broken_r3d18q` seed 1: FAILED (exit status 1)' in failed
+    assert '### `broken_r3d18q` seed 1: FAILED (exit status 2)' in failed
     assert 'NoSuchRecognizer' in failed  # the tail of its log
     # the exact commands, and the options the supervised runs did without
     assert 'tools/train.py configs/cmpl_r3d18q_synthetic.py --work-dir' in md
@@ -131,7 +131,8 @@ def test_compare_algorithms(comparison):
         assert set(entry['acc/top1']['per_seed']) == {'0', '1'}
         assert entry['acc/top1']['std'] is not None
     runs = {(r['name'], r['seed']): r for r in results['runs']}
-    assert runs[('broken_r3d18q', 1)]['returncode'] == 1
+    # a config error: train.py exits with status 2 (user errors)
+    assert runs[('broken_r3d18q', 1)]['returncode'] == 2
     assert 'NoSuchRecognizer' in runs[('broken_r3d18q', 1)]['log_tail']
     cmpl0 = runs[('cmpl_r3d18q_synthetic', 0)]
     assert cmpl0['val_iter_source'] == 'step'

@@ -87,7 +87,8 @@ def test_collapse_warning_once(tmp_path):
     record = fake_record()
     record.students['primary'].labels = torch.tensor([1, 1, 1, 1])
     record.students['primary'].weights = torch.ones(4)
-    hook = PseudoLabelStatsHook(interval=1, collapse_share=0.8)
+    hook = PseudoLabelStatsHook(
+        interval=1, collapse_share=0.8, collapse_min_accepted=4)
     runner = fake_runner(tmp_path)
     for i in range(3):
         runner.iter = i
@@ -135,3 +136,51 @@ def test_thresholds_and_mean_weight_per_network(tmp_path):
     assert 'pseudo/auxiliary_threshold_mean' not in scalars
     logged = runner.logger.info.call_args[0][0]
     assert 'primary_threshold_mean: 0.4500' in logged
+
+
+def test_collapse_needs_evidence_eleven_labels_do_not_warn(tmp_path):
+    """The demo's first report: 10 of 11 accepted labels in class 0."""
+    hook = PseudoLabelStatsHook(interval=50)  # defaults: 0.8, 200, window 4
+    runner = fake_runner(tmp_path)
+    assert not hook._check_collapse(runner, 'primary',
+                                    [10, 1, 0, 0, 0, 0, 0, 0])
+    runner.logger.warning.assert_not_called()
+
+
+def test_collapse_pools_a_window_of_intervals(tmp_path):
+    hook = PseudoLabelStatsHook(
+        interval=50, collapse_min_accepted=200, collapse_window=3)
+    runner = fake_runner(tmp_path)
+    # 90 + 90 accepted: dominated, but 180 < 200 labels
+    assert not hook._check_collapse(runner, 'primary', [85, 5, 0, 0])
+    assert not hook._check_collapse(runner, 'primary', [85, 5, 0, 0])
+    # a third interval brings the window to 270 labels, 255 of class 0
+    assert hook._check_collapse(runner, 'primary', [85, 5, 0, 0])
+    message = runner.logger.warning.call_args[0][0]
+    assert 'class 0 takes 94.4% of the 270 pseudo-labels' in message
+    assert 'last 150 iterations' in message
+    # once per network; the other network has its own window
+    assert not hook._check_collapse(runner, 'primary', [300, 0, 0, 0])
+    assert not hook._check_collapse(runner, 'auxiliary', [150, 150, 0, 0])
+    assert runner.logger.warning.call_count == 1
+
+
+def test_collapse_window_forgets_old_intervals(tmp_path):
+    hook = PseudoLabelStatsHook(
+        interval=10, collapse_min_accepted=100, collapse_window=2)
+    runner = fake_runner(tmp_path)
+    assert not hook._check_collapse(runner, 'primary', [60, 0])
+    assert not hook._check_collapse(runner, 'primary', [0, 60])  # 50/50
+    # the window has moved past the first interval: 120 of 120 in class 1
+    # (pooled over all three intervals it would be 120 of 180, no warning)
+    assert hook._check_collapse(runner, 'primary', [0, 60])
+    assert 'class 1 takes 100.0% of the 120' in \
+        runner.logger.warning.call_args[0][0]
+
+
+def test_collapse_arguments_are_checked():
+    import pytest
+    with pytest.raises(ValueError, match='collapse_share'):
+        PseudoLabelStatsHook(collapse_share=1.5)
+    with pytest.raises(ValueError, match='collapse_min_accepted'):
+        PseudoLabelStatsHook(collapse_min_accepted=0)

@@ -1,4 +1,10 @@
-"""Generate the demo videos if absent, train on them (CPU) and print top-1.
+"""Generate the demo videos if absent, train on them (CPU) and summarise.
+
+The console shows a progress bar, one line per validation and a closing
+summary: each network's validation top-1 and, for the algorithms that
+make pseudo-labels, each network's mask ratio and pseudo-label precision.
+The environment, the full config and every log line go to the log file in
+the work dir; the curves are written to ``WORK_DIR/plots/``.
 
 Example::
 
@@ -6,24 +12,28 @@ Example::
     python tools/run_demo.py --algorithm fixmatch
 """
 import argparse
+import glob
 import inspect
+import json
 import os.path as osp
 import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
 
-import cmpl_mm  # noqa: E402,F401
-from cmpl_mm.datasets.semi_split import build_semi_split  # noqa: E402
-from cmpl_mm.utils.synthetic_videos import generate_dataset  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+# torch, mmaction2 and cmpl_mm are imported after the arguments are parsed
+from mmengine.config import DictAction  # noqa: E402  (no torch import)
 
-CONFIGS = dict(
-    cmpl='configs/cmpl_r3d18q_synthetic.py',
-    fixmatch='configs/fixmatch_r3d18q_synthetic.py',
-    supervised='configs/supervised_r3d18q_synthetic.py')
+#: every demo config, by algorithm: configs/<algorithm>_r3d18q_synthetic.py
+CONFIGS = {
+    osp.basename(path)[:-len('_r3d18q_synthetic.py')]:
+    osp.relpath(path, ROOT)
+    for path in sorted(glob.glob(
+        osp.join(ROOT, 'configs', '*_r3d18q_synthetic.py')))
+}
+DEFAULT_DATA_ROOT = 'data/synthetic'
 
 
 def prepare_demo_data(data_root: str, labeled_per_class: int = 8,
@@ -35,8 +45,11 @@ def prepare_demo_data(data_root: str, labeled_per_class: int = 8,
         labeled_per_class (int): Labeled videos per class. Defaults to 8.
         seed (int): Seed of the videos and of the split. Defaults to 0.
     """
+    from cmpl_mm.datasets.semi_split import build_semi_split
+    from cmpl_mm.utils.synthetic_videos import generate_dataset
     val_list = osp.join(data_root, 'val.txt')
     if not osp.exists(val_list):
+        print(f'generating the demo videos into {data_root} ...')
         generate_dataset(data_root, seed=seed)
     else:
         with open(val_list) as f:
@@ -57,30 +70,220 @@ def prepare_demo_data(data_root: str, labeled_per_class: int = 8,
             per_class=labeled_per_class)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def point_config_at(cfg, data_root: str) -> None:
+    """Make every dataloader of a demo config read ``data_root``.
+
+    The demo configs name ``data/synthetic``; this rewrites the lists
+    (``semi/labeled.txt``, ``semi/unlabeled.txt``, ``val.txt``) and the video
+    folder of the training parts, validation and test.
+
+    Args:
+        cfg (mmengine.Config): A ``*_r3d18q_synthetic.py`` config.
+        data_root (str): The generated dataset's folder.
+    """
+    train = cfg.train_dataloader.dataset
+    parts = dict(labeled=osp.join(data_root, 'semi', 'labeled.txt'),
+                 unlabeled=osp.join(data_root, 'semi', 'unlabeled.txt'))
+    for part, ann_file in parts.items():
+        if train.get(part):
+            train[part].ann_file = ann_file
+            train[part].data_prefix = dict(video=data_root)
+    for key in ('val_dataloader', 'test_dataloader'):
+        if cfg.get(key):
+            cfg[key].dataset.ann_file = osp.join(data_root, 'val.txt')
+            cfg[key].dataset.data_prefix = dict(video=data_root)
+
+
+def demo_config(algorithm: str, data_root: str, work_dir: str, seed: int,
+                cfg_options=None):
+    """The demo config of ``algorithm``, quiet on the console, pointed at
+    ``data_root``, evaluating CMPL's auxiliary too.
+
+    Args:
+        algorithm (str): A key of :data:`CONFIGS` (``'cmpl'``,
+            ``'fixmatch'``, ``'meanteacher'``, ...).
+        data_root (str): The generated dataset's folder.
+        work_dir (str): The run's work dir.
+        seed (int): Random seed.
+        cfg_options (dict, optional): ``--cfg-options``, merged last.
+
+    Returns:
+        mmengine.Config: The config to build the Runner from.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, CONFIGS[algorithm]))
+    point_config_at(cfg, data_root)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed)
+    cfg.runner_type = 'QuietConsoleRunner'
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='ConsoleProgressHook')
+    ]
+    if cfg.model.get('auxiliary'):
+        cfg.model.evaluate_auxiliary = True
+        for key in ('val_evaluator', 'test_evaluator'):
+            evaluator = cfg[key]
+            evaluator = list(evaluator) if isinstance(evaluator,
+                                                      (list, tuple)) \
+                else [evaluator]
+            cfg[key] = evaluator + [dict(type='AuxiliaryAccMetric')]
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def last_pseudo_stats(work_dir: str):
+    """The last line of ``WORK_DIR/pseudo_label_stats.jsonl`` (None if the
+    run wrote none)."""
+    path = osp.join(work_dir, 'pseudo_label_stats.jsonl')
+    if not osp.isfile(path):
+        return None
+    last = None
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                last = json.loads(line)
+    return last
+
+
+def summary_lines(algorithm: str, metrics: dict, stats, seconds: float,
+                  work_dir: str) -> list:
+    """The closing summary, one line per figure.
+
+    Args:
+        algorithm (str): The demo's algorithm.
+        metrics (dict): The last validation's metrics (``acc/top1``,
+            ``aux_acc/top1``).
+        stats (dict, optional): The last pseudo-label statistics.
+        seconds (float): Wall time of the whole demo.
+        work_dir (str): The run's work dir.
+
+    Returns:
+        list[str]: The lines.
+    """
+    lines = [f'{algorithm} demo finished in {seconds:.0f} s '
+             f'(work dir {work_dir})']
+
+    def pct(value):
+        return '  n/a' if value is None else f'{100 * value:5.1f}%'
+
+    networks = [('primary', 'acc/top1')]
+    if 'aux_acc/top1' in metrics:
+        networks.append(('auxiliary', 'aux_acc/top1'))
+    for network, key in networks:
+        line = f'  {network:<9} val top-1 {pct(metrics.get(key))}'
+        record = (stats or {}).get(network)
+        if isinstance(record, dict):
+            line += (f' | pseudo-labels on {pct(record.get("mask_ratio"))} '
+                     f'of unlabeled clips, precision '
+                     f'{pct(record.get("precision"))}')
+        lines.append(line)
+    if stats:
+        lines.append(f'  (pseudo-labels: the last logged interval, up to '
+                     f'iteration {stats.get("iter")}; chance top-1 12.5%)')
+    # the headline figure kept in its old wording, for scripts that grep it
+    top1 = metrics.get('acc/top1')
+    if top1 is not None:
+        lines.append(f'final val top-1 {top1:.4f}')
+    return lines
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog='Set CMPL_MM_TRACEBACK=1 for Python tracebacks of data and '
+        'config errors.')
     parser.add_argument(
         '--algorithm', choices=sorted(CONFIGS), default='cmpl')
-    parser.add_argument('--data-root', default='data/synthetic')
-    parser.add_argument('--work-dir', default=None)
+    parser.add_argument(
+        '--data-root',
+        default=DEFAULT_DATA_ROOT,
+        help='where the demo videos are (generated there when absent)')
+    parser.add_argument(
+        '--work-dir', default=None, help='default: work_dirs/demo_ALGORITHM')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch threads (default: OMP_NUM_THREADS, else from the cores)')
+    parser.add_argument(
+        '--num-workers',
+        type=int,
+        default=None,
+        help='decoding workers per dataloader (default: config, at most '
+        'cores - 1)')
+    parser.add_argument(
+        '--no-plots', action='store_true', help='do not write the plots')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args()
+    parser.add_argument(
+        '--traceback',
+        action='store_true',
+        help='Python tracebacks instead of one-line errors')
+    return parser.parse_args(argv)
 
+
+def main(argv=None):
+    args = parse_args(argv)
     start = time.time()
+    import cmpl_mm  # noqa: F401  (compat layer + registration)
+    from cmpl_mm.utils.cli import user_errors
+    with user_errors('run_demo.py', args.traceback):
+        return run(args, start)
+
+
+def run(args, start: float) -> int:
+    """Prepare the data, train with a quiet console, summarise, plot."""
+    from cmpl_mm.datasets.data_check import check_data_paths
+    from cmpl_mm.utils.resources import apply_resource_plan
+    from mmaction.registry import RUNNERS
+
+    work_dir = args.work_dir or osp.join('work_dirs',
+                                         f'demo_{args.algorithm}')
     prepare_demo_data(args.data_root)
-    cfg = Config.fromfile(osp.join(ROOT, CONFIGS[args.algorithm]))
-    cfg.work_dir = args.work_dir or osp.join('work_dirs',
-                                             f'demo_{args.algorithm}')
-    cfg.randomness = dict(seed=args.seed)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    runner = Runner.from_cfg(cfg)
+    cfg = demo_config(args.algorithm, args.data_root, work_dir, args.seed,
+                      args.cfg_options)
+    check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))
+    plan = apply_resource_plan(
+        cfg, args.threads, args.num_workers, cfg_options=args.cfg_options)
+    print(f'{args.algorithm} demo: {CONFIGS[args.algorithm]}, '
+          f'{cfg.train_cfg.max_iters} iterations, data {args.data_root}')
+    print(plan.describe())
+    runner = RUNNERS.build(cfg)
+    print(f'full log: {runner.log_dir}')
     runner.train()
-    top1 = runner.message_hub.get_scalar('val/acc/top1').current()
-    print(f'{args.algorithm} demo finished in {time.time() - start:.0f} s: '
-          f'final val top-1 {top1:.4f} (work dir {cfg.work_dir})')
+    metrics = {
+        key[len('val/'):]: buffer.current()
+        for key, buffer in runner.message_hub.log_scalars.items()
+        if key.startswith('val/')
+    }
+    stats = last_pseudo_stats(cfg.work_dir)
+    del runner
+    for line in summary_lines(args.algorithm, metrics, stats,
+                              time.time() - start, cfg.work_dir):
+        print(line)
+    if not args.no_plots:
+        write_plots(cfg.work_dir)
+    if args.algorithm != 'fixmatch':
+        print('compare with FixMatch on the same split and schedule: '
+              'python tools/run_demo.py --algorithm fixmatch'
+              + ('' if args.data_root == DEFAULT_DATA_ROOT else
+                 f' --data-root {args.data_root}')
+              + ' (its plots go to work_dirs/demo_fixmatch/plots); all '
+              'three algorithms over seeds: python '
+              'tools/analysis/compare_algorithms.py --work-dir '
+              'work_dirs/compare --seeds 0 1 2')
+    return 0
+
+
+def write_plots(work_dir: str) -> None:
+    """Write the run's curves to ``WORK_DIR/plots`` and print the paths."""
+    import run_logs
+    written = run_logs.plot_single_run(
+        run_logs.load_run(work_dir), osp.join(work_dir, 'plots'))
+    for name, path in written.items():
+        print(f'plot: {path}')
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

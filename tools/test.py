@@ -10,12 +10,12 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
-from cmpl_mm.utils import (finish_cpu_distributed_run,  # noqa: E402
-                           setup_cpu_distributed)
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+# torch, mmaction2 and cmpl_mm are imported after the arguments are parsed
+# (in main), so that --help and argument errors answer at once
+from mmengine.config import DictAction  # noqa: E402  (no torch import)
+from train import add_common_args, add_tensorboard  # noqa: E402
 
 
 def parse_args():
@@ -37,6 +37,7 @@ def parse_args():
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    add_common_args(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -64,13 +65,37 @@ def merge_args(cfg, args):
     cfg.load_from = args.checkpoint
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if getattr(args, 'tensorboard', False):
+        add_tensorboard(cfg)
     return cfg
 
 
 def main():
     args = parse_args()
+    import cmpl_mm  # noqa: F401  (compat layer + registration)
+    from cmpl_mm.utils.cli import user_errors
+    with user_errors('test.py', args.traceback):
+        run(args)
+
+
+def run(args):
+    """Load the config, check its test data and checkpoint, test."""
+    from cmpl_mm.datasets.data_check import check_data_paths
+    from cmpl_mm.utils import finish_cpu_distributed_run, setup_cpu_distributed
+    from cmpl_mm.utils.resources import apply_resource_plan
+    from mmengine.config import Config
+    from mmengine.logging import print_log
+
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    check_data_paths(cfg, ('test_dataloader', ))
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
+        from cmpl_mm.datasets.data_check import DataPathError
+        raise DataPathError([f'checkpoint {args.checkpoint!r}: file not '
+                             'found'])
+    plan = apply_resource_plan(
+        cfg, args.threads, args.num_workers, cfg_options=args.cfg_options)
+    print_log(plan.describe(), logger='current')
     cpu_distributed = setup_cpu_distributed(cfg, args.launcher)
     test(cfg)  # the Runner is released on return
     if cpu_distributed:
@@ -79,6 +104,7 @@ def main():
 
 def test(cfg):
     """Build the Runner from ``cfg`` and run the test loop."""
+    from mmengine.runner import Runner
     Runner.from_cfg(cfg).test()
 
 

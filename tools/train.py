@@ -11,13 +11,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
-from cmpl_mm.utils import (finish_cpu_distributed_run,  # noqa: E402
-                           setup_cpu_distributed)
-from cmpl_mm.utils.config_check import ConfigError, check_config  # noqa: E402
-from cmpl_mm.utils.nonfinite import NonFiniteLossError  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+# torch, mmaction2 and cmpl_mm are imported after the arguments are parsed
+# (in main), so that --help and argument errors answer at once
+from mmengine.config import DictAction  # noqa: E402  (no torch import)
 
 
 def parse_args():
@@ -60,11 +56,53 @@ def parse_args():
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    add_common_args(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def add_common_args(parser):
+    """Flags shared by train.py and test.py: threads, workers, TensorBoard,
+    tracebacks."""
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch intra-op threads (default: OMP_NUM_THREADS if set, else '
+        'the cores of os.sched_getaffinity minus the training loader\'s '
+        'decoding workers, at least 1)')
+    parser.add_argument(
+        '--num-workers',
+        type=int,
+        default=None,
+        help='decoding workers of every dataloader (default: the config\'s '
+        'num_workers, at most cores - 1)')
+    parser.add_argument(
+        '--tensorboard',
+        action='store_true',
+        help='also log to TensorBoard (WORK_DIR/<timestamp>/vis_data; '
+        'pip install -e ".[tensorboard]")')
+    parser.add_argument(
+        '--traceback',
+        action='store_true',
+        help='show the Python traceback of data, config and checkpoint '
+        'errors instead of one line each (also: CMPL_MM_TRACEBACK=1)')
+
+
+def add_tensorboard(cfg):
+    """Add mmengine's ``TensorboardVisBackend`` to the visualizer (once)."""
+    visualizer = cfg.get('visualizer', None)
+    if visualizer is None:
+        raise ValueError('--tensorboard: the config has no `visualizer`')
+    backends = list(visualizer.get('vis_backends', None) or [])
+    if not any(b.get('type') == 'TensorboardVisBackend' for b in backends):
+        backends.append(dict(type='TensorboardVisBackend'))
+    visualizer['vis_backends'] = backends
+    cfg.vis_backends = backends
+    return cfg
 
 
 def merge_args(cfg, args):
@@ -106,17 +144,36 @@ def merge_args(cfg, args):
     if args.diff_rank_seed:
         randomness['diff_rank_seed'] = True
     cfg.randomness = randomness
+    if getattr(args, 'tensorboard', False):
+        add_tensorboard(cfg)
     return cfg
 
 
 def main():
     args = parse_args()
+    import cmpl_mm  # noqa: F401  (compat layer + registration)
+    from cmpl_mm.utils.cli import user_errors
+    with user_errors('train.py', args.traceback):
+        run(args)
+
+
+def run(args):
+    """Load and check the config, size threads and workers, train."""
+    from cmpl_mm.datasets.data_check import check_data_paths
+    from cmpl_mm.utils import finish_cpu_distributed_run, setup_cpu_distributed
+    from cmpl_mm.utils.config_check import check_config
+    from cmpl_mm.utils.resources import apply_resource_plan
+    from mmengine.config import Config
+    from mmengine.logging import print_log
+
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    try:
-        check_config(cfg)
-    except ConfigError as err:
-        raise SystemExit(f'{args.config}: {err}') from None
+    # before the Runner exists: nothing is written when data are missing
+    check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))
+    check_config(cfg)
+    plan = apply_resource_plan(
+        cfg, args.threads, args.num_workers, cfg_options=args.cfg_options)
+    print_log(plan.describe(), logger='current')
     cpu_distributed = setup_cpu_distributed(cfg, args.launcher)
     train(cfg)  # the Runner is released on return
     if cpu_distributed:
@@ -126,6 +183,8 @@ def main():
 def train(cfg):
     """Build the Runner from ``cfg`` and train; a non-finite loss is
     logged with a hint on the checkpoint to resume from."""
+    from cmpl_mm.utils.nonfinite import NonFiniteLossError
+    from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()

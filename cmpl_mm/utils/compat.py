@@ -173,6 +173,46 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a pickled object outside the safe allowlist."""
 
 
+# What torch's weights-only unpickler says when it refuses an object, oldest
+# wording (torch 2.0-2.3, RuntimeError text wrapped in UnpicklingError)
+# and newest (torch >= 2.4, up to 2.13 here); group 1 is the object
+_REFUSAL_PATTERNS = (
+    r'Unsupported global: GLOBAL (\S+?) was not an allowed global',
+    r'Trying to load unsupported GLOBAL (\S+) whose module',
+    r'Unsupported class (\S+)',
+    r'Trying to call reduce for unrecognized function (.+?)'
+    r'(?: which belongs to .*)?$',
+    r'Trying to instantiate unsupported class (.+)$',
+    r'(?:Can only build|Can only create new object)[^\n]* but got (.+)$',
+    r'(Unsupported operand \S+)',
+)
+
+
+def refused_object(message: str) -> str:
+    """Name the object a weights-only ``torch.load`` refused.
+
+    Args:
+        message (str): ``str()`` of the ``UnpicklingError`` torch raised.
+
+    Returns:
+        str: The refused global / class / function (e.g.
+        ``'__main__.Foo'``), the pickle opcode, or, for a wording not known
+        here, the unpickler's own sentence (never torch's advice about
+        ``weights_only``).
+    """
+    marker = 'WeightsUnpickler error:'
+    detail = message.split(marker, 1)[1] if marker in message else message
+    for line in detail.strip().splitlines():
+        line = line.strip()
+        for pattern in _REFUSAL_PATTERNS:
+            found = re.search(pattern, line)
+            if found:
+                return found.group(1).strip().rstrip('.')
+    lines = [line.strip() for line in detail.strip().splitlines()
+             if line.strip()]
+    return lines[0] if lines else message.strip()
+
+
 def safe_torch_load(filename, map_location=None):
     """``torch.load`` with ``weights_only=True`` and an explanatory error.
 
@@ -187,16 +227,14 @@ def safe_torch_load(filename, map_location=None):
         return torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        found = re.search(r'Unsupported global: GLOBAL (\S+)', str(err))
-        culprit = found.group(1) if found else str(err).splitlines()[-1]
+        culprit = refused_object(str(err))
         raise UnsafeCheckpointError(
             f'Refused to load checkpoint {filename!r}: it contains a pickled '
-            'object that is not in the safe-loading allowlist (tensors, '
-            'numpy arrays and the types an mmengine Runner checkpoint '
-            f'holds): found {culprit}. '
-            'If you trust this file, convert it once with '
-            '`python tools/convert_checkpoint.py IN OUT`, which keeps only '
-            'the weights (state_dict) and the meta data.') from err
+            f'object outside the safe-loading allowlist: {culprit} (allowed: '
+            'tensors, numpy arrays and the types an mmengine Runner '
+            'checkpoint holds). If you trust this file, convert it once '
+            'with `python tools/convert_checkpoint.py IN OUT`, which keeps '
+            'only the weights (state_dict) and the meta data.') from err
 
 
 def register_safe_local_loader() -> None:

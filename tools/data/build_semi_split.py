@@ -4,9 +4,9 @@ Examples::
 
     # 1% of each UCF101 class labeled (round half up, at least 1)
     python tools/data/build_semi_split.py \\
-        --ann-file data/ucf101/ucfTrainTestlist/trainlist01.txt \\
-        --classind data/ucf101/ucfTrainTestlist/classInd.txt \\
-        --ratio 0.01 --seed 0 --out-dir data/ucf101/semi/1p_seed0
+        --ann-file data/ucf101/annotations/trainlist01.txt \\
+        --classind data/ucf101/annotations/classInd.txt \\
+        --ratio 0.01 --seed 0 --out-dir data/ucf101/semi/split1_1pct
 
     # 5 labeled videos per class of an MMAction2 list
     python tools/data/build_semi_split.py \\

@@ -1,6 +1,7 @@
 """Log how good the pseudo-labels are while a semi-supervised run trains."""
 import json
 import os.path as osp
+from collections import deque
 from typing import Dict, Optional
 
 import torch
@@ -46,9 +47,16 @@ class PseudoLabelStatsHook(Hook):
 
     Args:
         interval (int): Iterations per report. Defaults to 50.
-        collapse_share (float, optional): Warn once when one class takes
-            more than this share of the accepted pseudo-labels of an
-            interval. None disables it. Defaults to 0.8.
+        collapse_share (float, optional): Warn once per network when one
+            class takes more than this share of the pseudo-labels accepted
+            over the last ``collapse_window`` intervals, and those are at
+            least ``collapse_min_accepted``. None disables it. Defaults to
+            0.8.
+        collapse_min_accepted (int): Fewest accepted pseudo-labels in the
+            window before a share counts as evidence (11 labels, 10 of one
+            class, say nothing about a collapse). Defaults to 200.
+        collapse_window (int): Number of consecutive reporting intervals
+            whose accepted pseudo-labels are pooled. Defaults to 4.
         out_file (str): File name in the work dir. Defaults to
             ``'pseudo_label_stats.jsonl'``.
     """
@@ -58,9 +66,24 @@ class PseudoLabelStatsHook(Hook):
     def __init__(self,
                  interval: int = 50,
                  collapse_share: Optional[float] = 0.8,
-                 out_file: str = 'pseudo_label_stats.jsonl') -> None:
+                 out_file: str = 'pseudo_label_stats.jsonl',
+                 collapse_min_accepted: int = 200,
+                 collapse_window: int = 4) -> None:
+        if collapse_share is not None and not 0 < collapse_share <= 1:
+            raise ValueError('PseudoLabelStatsHook: collapse_share must be '
+                             f'in (0, 1] or None, got {collapse_share}')
+        if collapse_min_accepted < 1 or collapse_window < 1:
+            raise ValueError(
+                'PseudoLabelStatsHook: collapse_min_accepted and '
+                'collapse_window must be >= 1, got '
+                f'{collapse_min_accepted} and {collapse_window}')
         self.interval = interval
         self.collapse_share = collapse_share
+        self.collapse_min_accepted = collapse_min_accepted
+        self.collapse_window = collapse_window
+        # per network: the accepted-per-class histograms of the last
+        # ``collapse_window`` intervals
+        self.collapse_evidence: Dict[str, deque] = {}
         self.out_file = out_file
         self.counts: Dict[str, torch.Tensor] = {}
         self.thresholds: Dict[str, torch.Tensor] = {}
@@ -151,18 +174,38 @@ class PseudoLabelStatsHook(Hook):
             with open(osp.join(runner.work_dir, self.out_file), 'a') as f:
                 f.write(json.dumps(stats) + '\n')
 
-    def _check_collapse(self, runner, network: str, hist: list) -> None:
+    def _check_collapse(self, runner, network: str, hist: list) -> bool:
+        """Pool ``hist`` into the network's evidence window; warn (once per
+        network) when the pooled labels are enough and one class dominates.
+
+        Args:
+            runner: The runner (its logger receives the warning).
+            network (str): The taught network, e.g. ``'primary'``.
+            hist (list[int]): Pseudo-labels accepted per class in the
+                interval just reported.
+
+        Returns:
+            bool: True when the warning was issued now.
+        """
         if self.collapse_share is None or network in self.collapse_warned:
-            return
-        total = sum(hist)
-        if total == 0:
-            return
-        top = max(range(len(hist)), key=hist.__getitem__)
-        share = hist[top] / total
-        if share > self.collapse_share:
-            self.collapse_warned.add(network)
-            runner.logger.warning(
-                f'Pseudo-label collapse? class {top} takes {share:.1%} of '
-                f"the {total} pseudo-labels accepted for '{network}' in the "
-                f'last {self.interval} iterations (warning threshold '
-                f'{self.collapse_share:.0%}; warned once).')
+            return False
+        window = self.collapse_evidence.setdefault(
+            network, deque(maxlen=self.collapse_window))
+        window.append(list(hist))
+        pooled = [sum(column) for column in zip(*window)]
+        total = sum(pooled)
+        if total < self.collapse_min_accepted:
+            return False
+        top = max(range(len(pooled)), key=pooled.__getitem__)
+        share = pooled[top] / total
+        if share <= self.collapse_share:
+            return False
+        self.collapse_warned.add(network)
+        runner.logger.warning(
+            f'Pseudo-label collapse? class {top} takes {share:.1%} of '
+            f"the {total} pseudo-labels accepted for '{network}' over the "
+            f'last {len(window) * self.interval} iterations (warns when '
+            f'one class takes more than {self.collapse_share:.0%} of at '
+            f'least {self.collapse_min_accepted}; warned once). See '
+            'docs/reliability.md, "Pseudo-label collapse".')
+        return True

@@ -8,5 +8,5 @@ model = dict(
         cls_head=dict(num_classes=8, in_channels=128, dropout_ratio=0.3)),
     # from scratch on tiny data the networks are rarely 95% sure early on:
     # a lower threshold and a supervised warm-up, as video FixMatch
-    # baselines use (DESIGN.md); chosen a priori, not tuned
+    # baselines use (LTG, MvPL: threshold 0.3); chosen a priori, not tuned
     semi_train_cfg=dict(threshold=0.8, warmup_iters=200))
