@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import REPO_ROOT, tiny_data_options
+from helpers import REPO_ROOT, tiny_data_options
 
 ANALYSIS = osp.join(REPO_ROOT, 'tools', 'analysis')
 SUPERVISED = 'configs/supervised_r3d18q_synthetic.py'
@@ -335,6 +335,7 @@ def test_compare_resume(tiny_dataset, tmp_path):
     assert results['runs'][0]['reused']
 
 
+@pytest.mark.slow
 def test_plot_run(comparison, tmp_path):
     plot_run = load_tool('plot_run')
     cmpl_dir = osp.join(comparison['out'], 'cmpl_r3d18q_synthetic', 'seed0')
@@ -365,6 +366,7 @@ def write_run(work_dir, segments, max_iters, val_interval, pseudo=None):
             f.write('\n'.join(json.dumps(x) for x in pseudo) + '\n{"cut')
 
 
+@pytest.mark.slow
 def test_run_logs_val_iterations(tmp_path):
     """Validation ``step`` 0 (log_metric_by_epoch): iterations recovered
     from the schedule, across a resume."""
@@ -408,6 +410,7 @@ def test_run_logs_val_iterations(tmp_path):
     assert agg['min'] == [.2, .4] and agg['max'] == [.4, .4]
 
 
+@pytest.mark.slow
 def test_benchmark_train_step(tmp_path):
     out_json = str(tmp_path / 'bench.json')
     proc = run_tool([
@@ -638,6 +641,7 @@ def test_recompute_bn_stats(tiny_dataset, tmp_path, capsys):
     assert re.search(r'\| acc/top1 \| [\d.]+ \| [\d.]+ \|', printed)
 
 
+@pytest.mark.slow
 def test_threshold_curves_beside_mask_ratio_and_precision(tmp_path,
                                                           monkeypatch):
     """Adaptive rules' thresholds are read from the jsonl (and, without
@@ -676,6 +680,7 @@ def test_threshold_curves_beside_mask_ratio_and_precision(tmp_path,
     assert_png(path)
 
 
+@pytest.mark.slow
 def test_benchmark_pseudo_label_rules_runs(tmp_path):
     """The rules' speed benchmark runs and reports every rule and the
     FlexMatch memory check (its figures are read by people, not here)."""

@@ -33,8 +33,7 @@ from cmpl_mm.datasets.robust_datasets import (BAD_VIDEO_KEY,
 from cmpl_mm.engine.hooks import BadVideoHook
 from cmpl_mm.engine.hooks.bad_video_hook import read_bad_video_file
 from cmpl_mm.evaluation.metrics import bad_video_metric
-from conftest import REPO_ROOT, tiny_data_options
-from test_train_e2e import FAST
+from helpers import FAST, REPO_ROOT, tiny_data_options
 
 CONFIG = 'configs/cmpl_r3d18q_synthetic.py'
 REASONS = {
@@ -454,6 +453,7 @@ def run(args):
     return out.returncode, out.stdout + out.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('workers', [0, 2])
 def test_training_survives_bad_videos(bad_data, tmp_path, workers):
     root, bad = bad_data
@@ -479,6 +479,7 @@ def test_training_survives_bad_videos(bad_data, tmp_path, workers):
     assert 'acc/top1' in log
 
 
+@pytest.mark.slow
 def test_training_raise_policy_stops_naming_the_file(bad_data, tmp_path):
     root, bad = bad_data
     policy = {

@@ -15,7 +15,7 @@ from cmpl_mm.datasets.data_check import find_missing_data
 from cmpl_mm.utils.cli import TRACEBACK_ENV, format_user_error
 from cmpl_mm.utils.compat import refused_object
 from cmpl_mm.utils.resources import apply_resource_plan, plan_resources
-from conftest import REPO_ROOT, tiny_data_options
+from helpers import REPO_ROOT, tiny_data_options
 
 DEMO_CONFIG = 'configs/cmpl_r3d18q_synthetic.py'
 
@@ -28,6 +28,7 @@ def run(args, env=None, timeout=600):
 
 
 # ------------------------------------------------------- fast, quiet CLI
+@pytest.mark.slow
 @pytest.mark.parametrize('tool', ['tools/train.py', 'tools/test.py',
                                   'tools/run_demo.py'])
 def test_help_answers_before_torch_is_imported(tool):
@@ -45,6 +46,7 @@ def test_help_answers_before_torch_is_imported(tool):
     assert 'IMPORTED []' in out.stdout
 
 
+@pytest.mark.slow
 def test_mmcv_lite_warning_is_filtered():
     out = run(['-W', 'default', '-c', 'import cmpl_mm, mmaction.models'])
     assert out.returncode == 0, out.stderr
@@ -127,6 +129,7 @@ def test_find_missing_data_names_key_path_and_remedy(tiny_dataset):
     assert len(find_missing_data(cfg, ('test_dataloader', ))) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('key', [
     'train_dataloader.dataset.unlabeled.ann_file',
     'val_dataloader.dataset.ann_file'
@@ -230,6 +233,7 @@ def test_tensorboard_flag_adds_the_backend():
 
 
 # ------------------------------------------------------------- the demo
+@pytest.mark.slow
 def test_run_demo_data_root_summary_and_plots(tiny_dataset, tmp_path):
     work_dir = str(tmp_path / 'demo')
     options = {

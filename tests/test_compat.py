@@ -14,6 +14,7 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
+@pytest.mark.slow
 def test_mmaction_models_imports_after_cmpl_mm():
     code = ('import cmpl_mm, mmaction.models; '
             'from mmaction.models import Recognizer3D; print("ok")')
@@ -117,6 +118,7 @@ def test_safe_loading_refuses_foreign_object(tmp_path):
     assert 'convert_checkpoint.py' in message
 
 
+@pytest.mark.slow
 def test_convert_checkpoint_makes_foreign_file_loadable(tmp_path):
     src, dst = str(tmp_path / 'bad.pth'), str(tmp_path / 'good.pth')
     ckpt = _runner_like_checkpoint()

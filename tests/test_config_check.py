@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from mmaction.registry import MODELS
 
 from cmpl_mm.utils.config_check import ConfigError, check_config
-from conftest import REPO_ROOT, tiny_data_options
+from helpers import REPO_ROOT, tiny_data_options
 
 init_default_scope('mmaction')
 
@@ -226,6 +226,7 @@ def test_recognizer_accepts_valid_semi_train_cfg():
     assert MODELS.build(cfg.model).semi_train_cfg['nonfinite_loss'] == 'raise'
 
 
+@pytest.mark.slow
 def test_train_tool_refuses_before_building_anything(tiny_dataset, tmp_path):
     work_dir = tmp_path / 'never'
     options = dict(tiny_data_options(tiny_dataset),

@@ -8,7 +8,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from mmaction.registry import MODELS
 
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '*.py')))
 

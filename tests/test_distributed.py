@@ -7,8 +7,10 @@ import subprocess
 import pytest
 import torch
 
-from conftest import REPO_ROOT
-from test_train_e2e import cfg_options
+from helpers import REPO_ROOT, cfg_options
+
+# trains or launches processes: left out of the quick loop (-m "not slow")
+pytestmark = pytest.mark.slow
 
 
 def free_port():
@@ -31,8 +33,8 @@ def launch(script, args):
     return log
 
 
+# CMPL with FlexMatch thresholds covers plain CMPL's distributed path, and
 @pytest.mark.parametrize('config', [
-    'configs/cmpl_r3d18q_synthetic.py',
     # per-clip memories sized by PseudoLabelMemoryHook through the DDP
     # wrapper, memory writes gathered from both ranks inside the forward;
     # tools/test.py loads the checkpoint's memories into a fresh model

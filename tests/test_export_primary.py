@@ -17,6 +17,9 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
+# trains or launches processes: left out of the quick loop (-m "not slow")
+pytestmark = pytest.mark.slow
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOL = osp.join(ROOT, 'tools', 'export_primary.py')
 CONFIG = osp.join(ROOT, 'configs', 'cmpl_r3d18q_synthetic.py')

@@ -1,11 +1,15 @@
 """The GPU report script's CPU dry run, and the end-to-end benchmark."""
+import pytest
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
 
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
+
+# trains or launches processes: left out of the quick loop (-m "not slow")
+pytestmark = pytest.mark.slow
 
 
 def test_gpu_report_dry_run(tmp_path):

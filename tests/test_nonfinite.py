@@ -16,8 +16,7 @@ from mmaction.registry import MODELS
 
 from cmpl_mm.utils.nonfinite import (SKIPPED_KEY, NonFiniteLossError,
                                      nonfinite_loss_terms)
-from conftest import REPO_ROOT, tiny_data_options
-from test_train_e2e import FAST, cfg_options
+from helpers import FAST, REPO_ROOT, cfg_options, tiny_data_options
 
 CONFIG = 'configs/cmpl_r3d18q_synthetic.py'
 NAN = float('nan')
@@ -92,6 +91,7 @@ def nan_runner(root, work_dir, nan_iters, **semi_train_cfg):
     return runner
 
 
+@pytest.mark.slow
 def test_raise_stops_with_iteration_and_loss_names(tiny_dataset, tmp_path):
     runner = nan_runner(tiny_dataset, str(tmp_path), nan_iters={1})
     with pytest.raises(NonFiniteLossError) as err:
@@ -105,6 +105,7 @@ def test_raise_stops_with_iteration_and_loss_names(tiny_dataset, tmp_path):
     assert not osp.exists(osp.join(str(tmp_path), 'iter_2.pth'))
 
 
+@pytest.mark.slow
 def test_skip_leaves_the_weights_unchanged(tiny_dataset, tmp_path):
     work_dir = str(tmp_path)
     runner = nan_runner(
@@ -136,6 +137,7 @@ def test_skip_leaves_the_weights_unchanged(tiny_dataset, tmp_path):
     assert '(1 step(s) skipped so far)' in text
 
 
+@pytest.mark.slow
 def test_train_tool_reports_iteration_and_last_checkpoint(
         tiny_dataset, tmp_path):
     """A learning rate of 1e30 makes the second step's losses NaN."""

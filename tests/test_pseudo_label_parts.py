@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import pytest
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
@@ -21,7 +20,7 @@ from cmpl_mm.models.pseudo_label import (AllClips, EMANetwork, EMATeacher,
                                          FixedThreshold, HardTarget,
                                          SoftTarget, take_record)
 from cmpl_mm.utils.config_check import ConfigError, check_config
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 from reference_steps import CASES, fixed_batch, run_case
 
 init_default_scope('mmaction')

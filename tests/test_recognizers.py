@@ -16,7 +16,7 @@ from mmaction.registry import DATASETS, MODELS
 from mmaction.structures import ActionDataSample
 
 from cmpl_mm.models.pseudo_label import take_record
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 
 init_default_scope('mmaction')
 NUM_CLASSES = 8

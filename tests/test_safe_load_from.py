@@ -4,7 +4,10 @@ import torch
 from mmengine.runner import load_checkpoint
 
 from cmpl_mm.utils.compat import UnsafeCheckpointError
-from test_crash_resume import ToyModel, toy_runner
+from helpers import ToyModel, toy_runner
+
+# trains or launches processes: left out of the quick loop (-m "not slow")
+pytestmark = pytest.mark.slow
 
 
 class Payload:

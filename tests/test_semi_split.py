@@ -482,6 +482,7 @@ def test_cli_main_in_process(tmp_path, monkeypatch, capsys):
     assert info.value.code == 2
 
 
+@pytest.mark.slow
 def test_cli_subprocess_bad_input(tmp_path):
     """Run the real script once: bad input -> message and exit status 2."""
     bad = _write(tmp_path / 'bad_cli.txt', ['a/x.mp4 0', 'a/y.mp4 zero'])

@@ -20,7 +20,7 @@ from cmpl_mm.models.utils import (channels_last_3d_wanted,
                                   concurrent_forward, is_channels_last_3d,
                                   network_to_channels_last_3d,
                                   to_channels_last_3d)
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 
 DEMO_CMPL = osp.join(REPO_ROOT, 'configs', 'cmpl_r3d18q_synthetic.py')
 R3D50_CONFIGS = sorted(

@@ -1,50 +1,14 @@
 """End-to-end: train, validate, checkpoint, resume and test on tiny videos."""
-import os
 import os.path as osp
 import pickle
 import re
-import subprocess
-import sys
 
 import pytest  # noqa: F401
 
-from conftest import REPO_ROOT, tiny_data_options
+from helpers import cfg_options, run_tool
 
-FAST = {
-    'train_dataloader.num_workers': 0,
-    'train_dataloader.persistent_workers': False,
-    'val_dataloader.num_workers': 0,
-    'val_dataloader.persistent_workers': False,
-    'test_dataloader.num_workers': 0,
-    'test_dataloader.persistent_workers': False,
-    'train_cfg.val_interval': 2,
-    'default_hooks.checkpoint.interval': 2,
-    'default_hooks.logger.interval': 1,
-    'custom_hooks.0.interval': 1,
-    'model.semi_train_cfg.threshold': 0.0,
-    'model.semi_train_cfg.warmup_iters': 0,
-}
-
-
-def cfg_options(root, max_iters, cmpl=True, unlabeled=True, **extra):
-    options = dict(tiny_data_options(root, cmpl=cmpl, unlabeled=unlabeled),
-                   **FAST)
-    options['train_cfg.max_iters'] = max_iters
-    options.update(extra)
-    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
-
-
-def run_tool(args, timeout=600):
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    out = subprocess.run([sys.executable] + args,
-                         cwd=REPO_ROOT,
-                         capture_output=True,
-                         text=True,
-                         timeout=timeout,
-                         env=env)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    return out.stdout + out.stderr
-
+# trains or launches processes: left out of the quick loop (-m "not slow")
+pytestmark = pytest.mark.slow
 
 def test_train_resume_and_test(tiny_dataset, tmp_path):
     work_dir = str(tmp_path / 'cmpl')
