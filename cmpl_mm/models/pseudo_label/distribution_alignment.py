@@ -4,6 +4,7 @@ from typing import Optional
 import torch
 from mmaction.registry import MODELS
 
+from .arg_checks import check_class_count, momentum_arg, positive_arg
 from .alignment import BaseAlignment
 from .running_state import RunningStateMixin, sum_over_ranks
 
@@ -57,29 +58,18 @@ class DistributionAlignment(RunningStateMixin, BaseAlignment):
         if target not in TARGETS:
             raise ValueError(f'target={target!r} must be one of '
                              f'{list(TARGETS)}')
-        if isinstance(momentum, bool) or not isinstance(
-                momentum, (int, float)) or not 0.0 <= momentum < 1.0:
-            raise ValueError(f'momentum={momentum!r} must be a number in '
-                             '[0, 1) (the weight of the old average)')
-        if isinstance(eps, bool) or not isinstance(
-                eps, (int, float)) or not eps >= 0:
-            raise ValueError(f'eps={eps!r} must be a number >= 0')
         self.target = target
-        self.momentum = float(momentum)
-        self.eps = float(eps)
+        self.momentum = momentum_arg(momentum)
+        self.eps = positive_arg('eps', eps, allow_zero=True)
         self.register_buffer('p_model', torch.zeros(0))
         self.register_buffer('p_target', torch.zeros(0))
         if num_classes is not None:
             self._init_state(num_classes)
 
     def _init_state(self, num_classes: int) -> None:
+        check_class_count(self, self.p_model.numel(), num_classes)
         if self.p_model.numel() == num_classes:
             return
-        if self.p_model.numel():
-            raise ValueError(
-                f'{type(self).__name__}: its state has '
-                f'{self.p_model.numel()} classes, the teacher predicts '
-                f'{num_classes}')
         uniform = torch.full((num_classes, ), 1.0 / num_classes,
                              device=self.p_model.device)
         self.p_model = uniform.clone()

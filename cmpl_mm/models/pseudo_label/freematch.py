@@ -4,6 +4,7 @@ from typing import Dict, Optional
 import torch
 from mmaction.registry import MODELS
 
+from .arg_checks import check_class_count, momentum_arg, positive_arg
 from .masks import BaseMask
 from .running_state import RunningStateMixin, sum_over_ranks
 
@@ -61,16 +62,10 @@ class FreeMatchThreshold(RunningStateMixin, BaseMask):
                  fairness_weight: float = 0.0,
                  num_classes: Optional[int] = None) -> None:
         super().__init__()
-        if isinstance(momentum, bool) or not isinstance(
-                momentum, (int, float)) or not 0.0 <= momentum < 1.0:
-            raise ValueError(f'momentum={momentum!r} must be a number in '
-                             '[0, 1) (the weight of the old average)')
-        if isinstance(fairness_weight, bool) or not isinstance(
-                fairness_weight, (int, float)) or not fairness_weight >= 0:
-            raise ValueError(f'fairness_weight={fairness_weight!r} must be '
-                             'a number >= 0 (0 switches the loss off)')
-        self.momentum = float(momentum)
-        self.fairness_weight = float(fairness_weight)
+        self.momentum = momentum_arg(momentum)
+        self.fairness_weight = positive_arg(
+            'fairness_weight', fairness_weight, allow_zero=True,
+            hint='0 switches the loss off')
         #: tau_t (one value), p~_t (C,), h~_t (C,)
         self.register_buffer('time_p', torch.zeros(0))
         self.register_buffer('p_model', torch.zeros(0))
@@ -79,13 +74,9 @@ class FreeMatchThreshold(RunningStateMixin, BaseMask):
             self._init_state(num_classes)
 
     def _init_state(self, num_classes: int) -> None:
+        check_class_count(self, self.p_model.numel(), num_classes)
         if self.p_model.numel() == num_classes:
             return
-        if self.p_model.numel():
-            raise ValueError(
-                f'{type(self).__name__}: its state has '
-                f'{self.p_model.numel()} classes, the teacher predicts '
-                f'{num_classes}')
         uniform = torch.full((num_classes, ), 1.0 / num_classes,
                              device=self.p_model.device)
         self.time_p = uniform[:1].clone()

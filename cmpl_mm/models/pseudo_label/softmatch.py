@@ -4,6 +4,7 @@ from typing import Optional
 import torch
 from mmaction.registry import MODELS
 
+from .arg_checks import momentum_arg, positive_arg
 from .masks import BaseMask
 from .running_state import RunningStateMixin, sum_over_ranks
 
@@ -47,15 +48,8 @@ class SoftMatchWeight(RunningStateMixin, BaseMask):
                  n_sigma: float = 2.0,
                  num_classes: Optional[int] = None) -> None:
         super().__init__()
-        if isinstance(momentum, bool) or not isinstance(
-                momentum, (int, float)) or not 0.0 <= momentum < 1.0:
-            raise ValueError(f'momentum={momentum!r} must be a number in '
-                             '[0, 1) (the weight of the old average)')
-        if isinstance(n_sigma, bool) or not isinstance(
-                n_sigma, (int, float)) or not n_sigma > 0:
-            raise ValueError(f'n_sigma={n_sigma!r} must be a number > 0')
-        self.momentum = float(momentum)
-        self.n_sigma = float(n_sigma)
+        self.momentum = momentum_arg(momentum)
+        self.n_sigma = positive_arg('n_sigma', n_sigma)
         self.register_buffer('mean', torch.zeros(0))
         self.register_buffer('var', torch.zeros(0))
         if num_classes is not None:

@@ -3,6 +3,8 @@ import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 
+from .arg_checks import positive_arg
+
 
 class BaseTarget(nn.Module):
     """Turns teacher probabilities ``(N, C)`` into detached targets."""
@@ -40,11 +42,7 @@ class SoftTarget(BaseTarget):
 
     def __init__(self, temperature: float = 1.0) -> None:
         super().__init__()
-        if isinstance(temperature, bool) or not isinstance(
-                temperature, (int, float)) or not temperature > 0:
-            raise ValueError(f'temperature={temperature!r} must be a number '
-                             '> 0')
-        self.temperature = float(temperature)
+        self.temperature = positive_arg('temperature', temperature)
 
     def forward(self, probs: torch.Tensor) -> torch.Tensor:
         probs = probs.detach()

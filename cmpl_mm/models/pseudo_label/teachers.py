@@ -5,6 +5,8 @@ import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 
+from .arg_checks import momentum_arg
+
 
 class BaseTeacher(nn.Module):
     """Where the teacher's weak-view logits come from.
@@ -68,11 +70,7 @@ class EMATeacher(BaseTeacher):
     def __init__(self, network: Optional[str] = None,
                  momentum: float = 0.999) -> None:
         super().__init__(network)
-        if isinstance(momentum, bool) or not isinstance(
-                momentum, (int, float)) or not 0.0 <= momentum < 1.0:
-            raise ValueError(f'momentum={momentum!r} must be a number in '
-                             '[0, 1) (the weight of the old average)')
-        self.momentum = float(momentum)
+        self.momentum = momentum_arg(momentum)
 
     def logits(self, weak_inputs, live_weak_logits, ema_networks):
         return ema_networks[self.network](weak_inputs)
