@@ -1,19 +1,22 @@
 from .annotation_check import (AnnotationError, check_no_overlap,
                                read_annotation_list)
+from .dataset_wrappers import SourceDatasetWrapper, source_config
 from .labeled_unlabeled_dataset import LabeledUnlabeledDataset
-from .robust_datasets import (BadVideoError, BadVideoMixin,
+from .robust_datasets import (BadVideoError, RobustDataset,
                               RobustRawframeDataset,
                               RobustUnlabeledRawframeDataset,
                               RobustUnlabeledVideoDataset, RobustVideoDataset)
 from .samplers import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
-from .unlabeled_dataset import (MONITOR_LABEL_KEY, UnlabeledRawframeDataset,
+from .unlabeled_dataset import (MONITOR_LABEL_KEY, UnlabeledDataset,
+                                UnlabeledRawframeDataset,
                                 UnlabeledVideoDataset)
 
 __all__ = [
-    'LabeledUnlabeledDataset', 'UnlabeledVideoDataset',
-    'UnlabeledRawframeDataset', 'MONITOR_LABEL_KEY', 'RobustVideoDataset',
-    'RobustUnlabeledVideoDataset', 'RobustRawframeDataset',
-    'RobustUnlabeledRawframeDataset', 'BadVideoMixin', 'BadVideoError',
-    'AnnotationError', 'read_annotation_list', 'check_no_overlap'
+    'LabeledUnlabeledDataset', 'UnlabeledDataset', 'RobustDataset',
+    'SourceDatasetWrapper', 'source_config', 'MONITOR_LABEL_KEY',
+    'BadVideoError', 'AnnotationError', 'read_annotation_list',
+    'check_no_overlap', 'UnlabeledVideoDataset', 'UnlabeledRawframeDataset',
+    'RobustVideoDataset', 'RobustUnlabeledVideoDataset',
+    'RobustRawframeDataset', 'RobustUnlabeledRawframeDataset'
 ]

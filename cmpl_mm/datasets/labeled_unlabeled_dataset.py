@@ -19,9 +19,11 @@ class LabeledUnlabeledDataset(ConcatDataset):
 
     Args:
         labeled (dict): Config of the labeled dataset (e.g.
-            ``VideoDataset``); its pipeline ends with ``MultiView``.
+            ``RobustDataset`` of a ``VideoDataset``); its pipeline ends with
+            ``MultiView``.
         unlabeled (dict, optional): Config of the unlabeled dataset (e.g.
-            ``UnlabeledVideoDataset``). None for the supervised baseline.
+            ``RobustDataset`` with ``hide_labels=True``, or
+            ``UnlabeledDataset``). None for the supervised baseline.
             Defaults to None.
         lazy_init (bool): Defer loading the annotation files. Defaults to
             False.
@@ -36,9 +38,9 @@ class LabeledUnlabeledDataset(ConcatDataset):
                  lazy_init: bool = False,
                  allow_overlap: bool = False) -> None:
         self.allow_overlap = allow_overlap
-        parts = [DATASETS.build(labeled)]
-        if unlabeled is not None:
-            parts.append(DATASETS.build(unlabeled))
+        # as configs: ConcatDataset takes built parts only if they are
+        # BaseDatasets, which the wrappers (RobustDataset, ...) are not
+        parts = [labeled] + ([] if unlabeled is None else [unlabeled])
         super().__init__(parts, lazy_init=lazy_init)
 
     def full_init(self) -> None:

@@ -1,9 +1,11 @@
-"""Video datasets that survive bad videos and check their lists.
+"""A dataset wrapper that survives bad videos and checks its list.
 
 A semi-supervised run on Kinetics reads hundreds of thousands of videos for
 days; a missing, empty, truncated or undecodable file, or one with fewer
-frames than a clip needs, must not stop it. The datasets here take the
-arguments of their MMAction2 / cmpl_mm counterparts plus
+frames than a clip needs, must not stop it. :class:`RobustDataset` wraps
+any MMAction2 dataset (``VideoDataset``, ``RawframeDataset``, a subclass or
+a dataset type of your own, labeled or with ``hide_labels=True``
+unlabeled; see :mod:`~.dataset_wrappers` for the ways to name it) and adds
 ``bad_video_policy``:
 
 * ``'skip'`` (default): a bad video is replaced by the next index of the
@@ -35,11 +37,22 @@ distinct frames) or when decoding yields no frame. A truncated file whose
 index is intact decodes until a clip reaches the missing part; it is found
 (and then skipped by that process) the first time that happens.
 
-The lists are read by :func:`~.annotation_check.read_annotation_list`:
-a missing file, a malformed line, a label outside ``[0, num_classes)``
-(when ``num_classes`` is given) or an empty list is an error naming the file
-and line; a duplicate path is a warning naming both lines.
+When the wrapper builds a source that reads MMAction2's list formats with
+MMAction2's own reader (``VideoDataset``, ``RawframeDataset`` and
+subclasses that keep their ``load_data_list``), it reads the list with
+:func:`~.annotation_check.read_annotation_list` instead: a missing file, a
+malformed line, a label outside ``[0, num_classes)`` (when ``num_classes``
+is given) or an empty list is an error naming the file and line; a
+duplicate path is a warning naming both lines. A source with its own list
+reader keeps it.
+
+The dataset types ``RobustVideoDataset``, ``RobustUnlabeledVideoDataset``,
+``RobustRawframeDataset`` and ``RobustUnlabeledRawframeDataset`` of earlier
+versions still build (``RobustDataset`` with ``dataset='VideoDataset'`` /
+``'RawframeDataset'`` and ``hide_labels`` for the unlabeled ones) and warn
+once that they are deprecated.
 """
+import functools
 import logging
 import os.path as osp
 import re
@@ -51,10 +64,10 @@ from mmaction.datasets import RawframeDataset, VideoDataset
 from mmaction.registry import DATASETS
 
 from .annotation_check import ANN_LINENO_KEY, read_annotation_list
-from .unlabeled_dataset import hide_labels
+from .dataset_wrappers import SourceDatasetWrapper, deprecated_alias
 
 __all__ = [
-    'BadVideoError', 'BadVideoMixin', 'RobustVideoDataset',
+    'BadVideoError', 'RobustDataset', 'RobustVideoDataset',
     'RobustUnlabeledVideoDataset', 'RobustRawframeDataset',
     'RobustUnlabeledRawframeDataset', 'BAD_VIDEO_KEY', 'BAD_VIDEO_REASON_KEY',
     'BAD_VIDEO_RECORDS_KEY', 'DECODE_TRANSFORMS', 'BAD_VIDEO_POLICIES',
@@ -118,10 +131,24 @@ def _all_data_samples(data) -> List[BaseDataElement]:
     return []
 
 
-class BadVideoMixin:
-    """Bad-video handling for an mmengine ``BaseDataset`` (put it first).
+@DATASETS.register_module()
+class RobustDataset(SourceDatasetWrapper):
+    """Any dataset with bad-video handling (and checked lists).
+
+    Examples:
+        >>> # flat: the source's keys where an unwrapped dataset has them
+        >>> dict(type='RobustDataset', dataset='VideoDataset',
+        ...      ann_file='train.txt', pipeline=[...])
+        >>> # nested, as mmengine's wrappers
+        >>> dict(type='RobustDataset', bad_video_policy='raise',
+        ...      dataset=dict(type='RawframeDataset', ann_file=...))
+        >>> # an unlabeled part
+        >>> dict(type='RobustDataset', dataset='VideoDataset',
+        ...      hide_labels=True, ann_file='unlabeled.txt', ...)
 
     Args:
+        dataset (dict | str | BaseDataset): The source dataset (see
+            :class:`~.dataset_wrappers.SourceDatasetWrapper`).
         bad_video_policy (str): ``'skip'`` or ``'raise'`` (see the module
             doc). Defaults to ``'skip'``.
         min_frames (int, optional): A video with fewer frames is bad. None:
@@ -131,15 +158,23 @@ class BadVideoMixin:
         decode_transforms (Sequence[str]): More transform class names whose
             errors mark a video bad, next to :data:`DECODE_TRANSFORMS`.
             Defaults to ().
-        *args, **kwargs: Arguments of the dataset class.
+        hide_labels (bool): An unlabeled part: labels become monitor-only
+            (see :mod:`~.unlabeled_dataset`) and checked lists may omit
+            them. Defaults to False.
+        lazy_init (bool): Defer loading the list. Defaults to False.
+        **dataset_kwargs: The source's arguments (``ann_file``,
+            ``pipeline``, ``num_classes``, ...) with ``dataset`` a type
+            name.
     """
 
     def __init__(self,
-                 *args,
+                 dataset,
                  bad_video_policy: str = 'skip',
                  min_frames: Optional[int] = None,
                  decode_transforms: Sequence[str] = (),
-                 **kwargs) -> None:
+                 hide_labels: bool = False,
+                 lazy_init: bool = False,
+                 **dataset_kwargs) -> None:
         if bad_video_policy not in BAD_VIDEO_POLICIES:
             raise ValueError(f'bad_video_policy must be one of '
                              f'{BAD_VIDEO_POLICIES}, got {bad_video_policy!r}')
@@ -152,15 +187,32 @@ class BadVideoMixin:
         self.decode_transforms = DECODE_TRANSFORMS | set(decode_transforms)
         # index -> (path, reason), per process
         self.bad_videos: Dict[int, Tuple[str, str]] = {}
-        super().__init__(*args, **kwargs)
+        super().__init__(
+            dataset, hide_labels=hide_labels, lazy_init=True, **dataset_kwargs)
         if min_frames is None:
             min_frames = 1
-            for transform in getattr(self.pipeline, 'transforms', []):
+            for transform in getattr(self.dataset.pipeline, 'transforms', []):
                 clip_len = getattr(transform, 'clip_len', None)
                 if isinstance(clip_len, int) and clip_len > 0:
                     min_frames = clip_len
                     break
         self.min_frames = max(int(min_frames), 1)
+        if not lazy_init:
+            self.full_init()
+
+    def _load_source(self) -> None:
+        """Load the source, with the checked list reader if it has one."""
+        reader = CHECKED_READERS.get(
+            getattr(type(self.dataset), 'load_data_list', None))
+        if reader is None or not self._built_here:
+            return self.dataset.full_init()
+        # only for this call: the source stays an ordinary instance
+        self.dataset.load_data_list = functools.partial(
+            reader, self.dataset, label_optional=self.hide_labels)
+        try:
+            self.dataset.full_init()
+        finally:
+            del self.dataset.load_data_list
 
     # ------------------------------------------------------------ loading
     def _is_decode_transform(self, transform) -> bool:
@@ -203,7 +255,7 @@ class BadVideoMixin:
         """:meth:`prepare_checked` plus the decoding error (or None)."""
         results = self.get_data_info(idx)
         path = results.get('filename', results.get('frame_dir'))
-        for transform in self.pipeline.transforms:
+        for transform in self.dataset.pipeline.transforms:
             if self._is_decode_transform(transform):
                 try:
                     results = transform(results)
@@ -225,7 +277,9 @@ class BadVideoMixin:
         size = len(self)
         new_records: List[Tuple[str, str]] = []
         current = idx
-        for _ in range(self.max_refetch + 1):
+        max_refetch = self.dataset.max_refetch
+        test_mode = self.dataset.test_mode
+        for _ in range(max_refetch + 1):
             if current not in self.bad_videos:
                 data, path, reason, error = self._prepare(current)
                 if reason is not None:
@@ -236,21 +290,22 @@ class BadVideoMixin:
                     new_records.append((path, reason))
                 elif data is not None:
                     return self._finish(data, idx, current, new_records)
-                elif self.test_mode:
+                elif test_mode:
                     raise Exception('Test time pipline should not get `None` '
                                     'data_sample')
             current = (current + 1) % size
         first = self.bad_videos.get(idx)
         raise RuntimeError(
-            f'{self.ann_file}: no usable sample in {self.max_refetch + 1} '
-            f'consecutive indices from {idx} (max_refetch={self.max_refetch})'
+            f'{getattr(self.dataset, "ann_file", type(self.dataset).__name__)}'
+            f': no usable sample in {max_refetch + 1} consecutive indices '
+            f'from {idx} (max_refetch={max_refetch})'
             + (f'; {first[0]}: {first[1]}' if first else '') +
             '. Are most videos of this list bad, or does the pipeline drop '
             'every sample?')
 
     def _finish(self, data, idx: int, used: int,
                 new_records: List[Tuple[str, str]]):
-        if used != idx and self.test_mode:
+        if used != idx and self.dataset.test_mode:
             path, reason = self.bad_videos[idx]
             for sample in _all_data_samples(data):
                 sample.set_metainfo({
@@ -305,111 +360,83 @@ def _check_delimiter(dataset) -> None:
             f'delimiter={dataset.delimiter!r} is not supported')
 
 
-@DATASETS.register_module()
-class RobustVideoDataset(BadVideoMixin, VideoDataset):
-    """``VideoDataset`` with bad-video handling and checked lists.
-
-    Lines are ``path label`` (several labels with ``multi_class=True``).
-
-    Args:
-        bad_video_policy, min_frames, decode_transforms: See
-            :class:`BadVideoMixin`.
-        num_classes (int, optional): If given, labels must be
-            ``< num_classes``. Defaults to None.
-        **kwargs: Other arguments of ``VideoDataset``.
-    """
-
-    label_optional = False
-
-    def load_data_list(self) -> List[dict]:
-        _check_delimiter(self)
-        entries = read_annotation_list(
-            self.ann_file,
-            label_optional=self.label_optional,
-            multi_label=self.multi_class,
-            num_classes=self.num_classes)
-        prefix = self.data_prefix.get('video')
-        data_list = []
-        for entry in entries:
-            filename = entry.path if prefix is None else osp.join(
-                prefix, entry.path)
-            if self.multi_class:
-                label = list(entry.labels)
-            else:
-                label = entry.labels[0] if entry.labels else -1
-            data_list.append({
-                'filename': filename,
-                'label': label,
-                ANN_LINENO_KEY: entry.lineno
-            })
-        return data_list
+def read_video_list(dataset: VideoDataset,
+                    label_optional: bool = False) -> List[dict]:
+    """``VideoDataset.load_data_list`` with checked lines: ``path label``
+    (several labels with ``multi_class=True``; ``path`` alone too with
+    ``label_optional``)."""
+    _check_delimiter(dataset)
+    entries = read_annotation_list(
+        dataset.ann_file,
+        label_optional=label_optional,
+        multi_label=dataset.multi_class,
+        num_classes=dataset.num_classes)
+    prefix = dataset.data_prefix.get('video')
+    data_list = []
+    for entry in entries:
+        filename = entry.path if prefix is None else osp.join(
+            prefix, entry.path)
+        if dataset.multi_class:
+            label = list(entry.labels)
+        else:
+            label = entry.labels[0] if entry.labels else -1
+        data_list.append({
+            'filename': filename,
+            'label': label,
+            ANN_LINENO_KEY: entry.lineno
+        })
+    return data_list
 
 
-@DATASETS.register_module()
-class RobustUnlabeledVideoDataset(RobustVideoDataset):
-    """:class:`~.UnlabeledVideoDataset` with bad-video handling.
-
-    Lines are ``path`` or ``path label`` (the label is kept for monitoring
-    only, see :mod:`~cmpl_mm.datasets.unlabeled_dataset`).
-    """
-
-    label_optional = True
-
-    def load_data_list(self) -> List[dict]:
-        return hide_labels(super().load_data_list())
-
-
-@DATASETS.register_module()
-class RobustRawframeDataset(BadVideoMixin, RawframeDataset):
-    """``RawframeDataset`` with bad-video handling and checked lists.
-
-    Lines are ``frame_dir total_frames label`` (``frame_dir offset
-    total_frames label`` with ``with_offset=True``). A missing frame folder
-    or image is a bad video.
-
-    Args:
-        bad_video_policy, min_frames, decode_transforms: See
-            :class:`BadVideoMixin`.
-        num_classes (int, optional): If given, labels must be
-            ``< num_classes``. Defaults to None.
-        **kwargs: Other arguments of ``RawframeDataset``.
-    """
-
-    label_optional = False
-
-    def load_data_list(self) -> List[dict]:
-        names = ('offset', 'total_frames') if self.with_offset else (
-            'total_frames', )
-        entries = read_annotation_list(
-            self.ann_file,
-            num_ints=len(names),
-            label_optional=self.label_optional,
-            multi_label=self.multi_class,
-            num_classes=self.num_classes,
-            int_names=names)
-        prefix = self.data_prefix.get('img')
-        data_list = []
-        for entry in entries:
-            info = {
-                'frame_dir':
-                entry.path if prefix is None else osp.join(prefix, entry.path)
-            }
-            info.update(zip(names, entry.ints))
-            labels = list(entry.labels) or [-1]
-            info['label'] = labels if self.multi_class else labels[0]
-            info[ANN_LINENO_KEY] = entry.lineno
-            data_list.append(info)
-        return data_list
+def read_rawframe_list(dataset: RawframeDataset,
+                       label_optional: bool = False) -> List[dict]:
+    """``RawframeDataset.load_data_list`` with checked lines:
+    ``frame_dir total_frames label`` (``frame_dir offset total_frames
+    label`` with ``with_offset=True``). A missing frame folder or image is
+    a bad video."""
+    names = ('offset', 'total_frames') if dataset.with_offset else (
+        'total_frames', )
+    entries = read_annotation_list(
+        dataset.ann_file,
+        num_ints=len(names),
+        label_optional=label_optional,
+        multi_label=dataset.multi_class,
+        num_classes=dataset.num_classes,
+        int_names=names)
+    prefix = dataset.data_prefix.get('img')
+    data_list = []
+    for entry in entries:
+        info = {
+            'frame_dir':
+            entry.path if prefix is None else osp.join(prefix, entry.path)
+        }
+        info.update(zip(names, entry.ints))
+        labels = list(entry.labels) or [-1]
+        info['label'] = labels if dataset.multi_class else labels[0]
+        info[ANN_LINENO_KEY] = entry.lineno
+        data_list.append(info)
+    return data_list
 
 
-@DATASETS.register_module()
-class RobustUnlabeledRawframeDataset(RobustRawframeDataset):
-    """:class:`~.UnlabeledRawframeDataset` with bad-video handling.
+# MMAction2's list readers -> their checked versions (a subclass with its own
+# load_data_list reads another format and keeps its reader)
+CHECKED_READERS = {
+    VideoDataset.load_data_list: read_video_list,
+    RawframeDataset.load_data_list: read_rawframe_list,
+}
 
-    Lines are ``frame_dir total_frames [label]`` (label for monitoring).
-    """
-
-    label_optional = True
-
-    def load_data_list(self) -> List[dict]:
-        return hide_labels(super().load_data_list())
+# the dataset types of earlier versions
+RobustVideoDataset = deprecated_alias(
+    'RobustVideoDataset', RobustDataset, dataset='VideoDataset')
+RobustUnlabeledVideoDataset = deprecated_alias(
+    'RobustUnlabeledVideoDataset',
+    RobustDataset,
+    dataset='VideoDataset',
+    hide_labels=True)
+RobustRawframeDataset = deprecated_alias(
+    'RobustRawframeDataset', RobustDataset, dataset='RawframeDataset')
+RobustUnlabeledRawframeDataset = deprecated_alias(
+    'RobustUnlabeledRawframeDataset',
+    RobustDataset,
+    dataset='RawframeDataset',
+    hide_labels=True)

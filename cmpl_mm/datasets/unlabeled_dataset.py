@@ -1,4 +1,4 @@
-"""Datasets of unlabeled videos for semi-supervised training.
+"""Unlabeled videos for semi-supervised training: any dataset, labels hidden.
 
 A label found in the list file is moved to ``MONITOR_LABEL_KEY`` and the
 ``label`` key is removed, so ``PackActionInputs`` never sets ``gt_label``.
@@ -6,42 +6,63 @@ A label found in the list file is moved to ``MONITOR_LABEL_KEY`` and the
 next to (not inside) ``inputs`` / ``data_samples``; the data preprocessor
 drops it, so it can reach hooks (pseudo-label precision) but never a loss.
 Lists without a label column work too (monitoring label ``-1``).
+
+:class:`UnlabeledDataset` hides the labels of any source dataset;
+:class:`~.robust_datasets.RobustDataset` does the same with
+``hide_labels=True`` next to its bad-video handling. The types
+``UnlabeledVideoDataset`` and ``UnlabeledRawframeDataset`` of earlier
+versions still build (``UnlabeledDataset`` with ``dataset='VideoDataset'`` /
+``'RawframeDataset'``) and warn once that they are deprecated.
 """
 from typing import List
 
-from mmaction.datasets import RawframeDataset, VideoDataset
 from mmaction.registry import DATASETS
 
-MONITOR_LABEL_KEY = 'monitor_only_gt_label'
+from .dataset_wrappers import (MONITOR_LABEL_KEY, SourceDatasetWrapper,
+                               deprecated_alias, hide_label)
+
+__all__ = [
+    'MONITOR_LABEL_KEY', 'UnlabeledDataset', 'UnlabeledVideoDataset',
+    'UnlabeledRawframeDataset', 'hide_labels'
+]
 
 
 def hide_labels(data_list: List[dict]) -> List[dict]:
     """Move every ``label`` of ``data_list`` to ``MONITOR_LABEL_KEY``."""
     for info in data_list:
-        label = info.pop('label', -1)
-        info[MONITOR_LABEL_KEY] = label if isinstance(label, int) else -1
+        hide_label(info)
     return data_list
 
 
 @DATASETS.register_module()
-class UnlabeledVideoDataset(VideoDataset):
-    """A :class:`mmaction.datasets.VideoDataset` whose labels are hidden.
+class UnlabeledDataset(SourceDatasetWrapper):
+    """A dataset whose labels are hidden (kept for monitoring only).
 
-    Takes the arguments of ``VideoDataset``; the list file may have one
-    column (``path``) or two (``path label``, label kept for monitoring).
+    Examples:
+        >>> dict(type='UnlabeledDataset', dataset='VideoDataset',
+        ...      ann_file='unlabeled.txt', pipeline=[...])
+        >>> dict(type='UnlabeledDataset',
+        ...      dataset=dict(type='RawframeDataset', ann_file=...))
+
+    Args:
+        dataset (dict | str | BaseDataset): The source dataset (see
+            :class:`~.dataset_wrappers.SourceDatasetWrapper`). With
+            MMAction2's ``VideoDataset`` the list may have one column
+            (``path``) or two (``path label``); with ``RawframeDataset``,
+            ``frame_dir total_frames [label]``.
+        lazy_init (bool): Defer loading the list. Defaults to False.
+        **dataset_kwargs: The source's arguments with ``dataset`` a type
+            name.
     """
 
-    def load_data_list(self) -> List[dict]:
-        return hide_labels(super().load_data_list())
+    def __init__(self, dataset, lazy_init: bool = False,
+                 **dataset_kwargs) -> None:
+        super().__init__(
+            dataset, hide_labels=True, lazy_init=lazy_init, **dataset_kwargs)
 
 
-@DATASETS.register_module()
-class UnlabeledRawframeDataset(RawframeDataset):
-    """A :class:`mmaction.datasets.RawframeDataset` whose labels are hidden.
-
-    Takes the arguments of ``RawframeDataset``; list lines are
-    ``frame_dir total_frames [label]``.
-    """
-
-    def load_data_list(self) -> List[dict]:
-        return hide_labels(super().load_data_list())
+# the dataset types of earlier versions
+UnlabeledVideoDataset = deprecated_alias(
+    'UnlabeledVideoDataset', UnlabeledDataset, dataset='VideoDataset')
+UnlabeledRawframeDataset = deprecated_alias(
+    'UnlabeledRawframeDataset', UnlabeledDataset, dataset='RawframeDataset')
