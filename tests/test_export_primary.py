@@ -102,7 +102,7 @@ def test_writes_plain_files(exported):
     for key in ('test_dataloader', 'val_dataloader'):
         # every dataset type is mmaction2's own, the rest is copied
         source = exported['cfg'][key]
-        assert source.dataset.type == 'RobustVideoDataset'
+        assert source.dataset.type == 'RobustDataset'
         assert cfg[key].dataset.type == 'VideoDataset'
         assert 'bad_video_policy' not in cfg[key].dataset
         assert cfg[key].dataset.pipeline == source.dataset.pipeline

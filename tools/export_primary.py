@@ -34,6 +34,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cmpl_mm  # noqa: E402  (compat layer + registration)
 import torch  # noqa: E402
+from cmpl_mm.datasets import source_config  # noqa: E402
 from cmpl_mm.utils.compat import safe_torch_load  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
@@ -99,19 +100,12 @@ def dataset_pipeline(dataloader):
     return None
 
 
-# cmpl_mm's bad-video-tolerant datasets and the mmaction2 classes they extend
-PLAIN_DATASETS = dict(
-    RobustVideoDataset='VideoDataset', RobustRawframeDataset='RawframeDataset')
-ROBUST_KEYS = ('bad_video_policy', 'min_frames')
-
-
 def plain_dataloader(dataloader):
-    """``dataloader`` with cmpl_mm's Robust* dataset swapped for mmaction2's."""
-    dataset = dataloader.get('dataset', {})
-    if dataset.get('type') in PLAIN_DATASETS:
-        dataset['type'] = PLAIN_DATASETS[dataset['type']]
-        for key in ROBUST_KEYS:
-            dataset.pop(key, None)
+    """``dataloader`` with cmpl_mm's dataset wrappers (``RobustDataset``,
+    ``UnlabeledDataset``, their deprecated names) replaced by the mmaction2
+    dataset they wrap."""
+    if isinstance(dataloader.get('dataset'), dict):
+        dataloader['dataset'] = source_config(dataloader['dataset'])
     return dataloader
 
 

@@ -31,6 +31,7 @@ import difflib
 import os.path as osp
 from typing import List, Optional
 
+from ..datasets.dataset_wrappers import source_config
 from ..models.recognizers.semi_train_cfg import (  # noqa: F401
     SEMI_TRAIN_CFG_KEYS, ConfigError, _is_int, semi_train_cfg_problems,
     validate_semi_train_cfg)
@@ -138,7 +139,7 @@ def _labeled_dataset(train_loader: dict):
         return None
     if isinstance(dataset.get('labeled'), dict):
         return 'train_dataloader.dataset.labeled', dataset['labeled']
-    if _label_column(dataset.get('type')) is not None:
+    if _label_column(source_config(dataset).get('type')) is not None:
         return 'train_dataloader.dataset', dataset
     return None
 
@@ -156,6 +157,7 @@ def _ann_file_path(dataset: dict) -> Optional[str]:
 def _label_problems(key: str, dataset: dict, num_key: str,
                     num_classes: int) -> List[str]:
     """Labels of a list file outside ``[0, num_classes)``."""
+    dataset = source_config(dataset)
     column = _label_column(dataset.get('type'))
     path = _ann_file_path(dataset)
     if column is None or path is None or '://' in path:

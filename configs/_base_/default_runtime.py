@@ -40,7 +40,7 @@ resume = False
 
 # mask ratio, pseudo-label precision, class histogram (no-op when no
 # pseudo-labels are made, e.g. for the supervised baseline); bad videos
-# skipped by the Robust* datasets: logged once each, counted, listed in
+# skipped by RobustDataset: logged once each, counted, listed in
 # WORK_DIR/bad_videos.txt, left out of validation / test metrics
 # EMATeacherHook moves EMA teachers after each optimizer step (no-op
 # without them)

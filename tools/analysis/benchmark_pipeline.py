@@ -143,7 +143,8 @@ def build_datasets(cfg, data_root, ann_file):
             **common))
     two_view = DATASETS.build(
         dict(
-            type='UnlabeledVideoDataset',
+            type='UnlabeledDataset',
+            dataset='VideoDataset',
             pipeline=list(cfg.unlabeled_pipeline),
             **common))
     return one_view, two_view

@@ -58,13 +58,16 @@ train_dataloader = dict(
     dataset=dict(
         type='LabeledUnlabeledDataset',
         labeled=dict(
-            type='RobustVideoDataset',
+            type='RobustDataset',
+            dataset='VideoDataset',
             bad_video_policy='skip',
             ann_file=labeled_ann_file,
             data_prefix=dict(video=data_root),
             pipeline=labeled_pipeline),
         unlabeled=dict(
-            type='RobustUnlabeledVideoDataset',
+            type='RobustDataset',
+            dataset='VideoDataset',
+            hide_labels=True,
             bad_video_policy='skip',
             ann_file=unlabeled_ann_file,
             data_prefix=dict(video=data_root),
@@ -75,7 +78,8 @@ val_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='RobustVideoDataset',
+        type='RobustDataset',
+        dataset='VideoDataset',
         bad_video_policy='skip',
         ann_file=val_ann_file,
         data_prefix=dict(video=data_root),
