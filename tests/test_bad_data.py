@@ -2,17 +2,21 @@
 
 A copy of the tiny generated dataset gets one missing, one empty, one
 half-truncated, one random-bytes and one too-short (2-frame) video, spread
-over the labeled, unlabeled and validation lists; the robust datasets, the
+over the labeled, unlabeled and validation lists; ``RobustDataset``, the
 ``BadVideoHook`` and the ``BadVideoAwareMetric`` must skip, log, list and
-leave them out. Malformed lists must fail at build time naming file and line.
+leave them out, whatever dataset type ``RobustDataset`` wraps (video,
+rawframe, a type of the test's own; labeled or with hidden labels).
+Malformed lists must fail at build time naming file and line.
 """
 import os
 import os.path as osp
+import pickle
 import re
 import shutil
 import struct
 import subprocess
 import sys
+import warnings
 from types import SimpleNamespace
 from unittest import mock
 
@@ -21,13 +25,15 @@ import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
+from mmaction.datasets import RawframeDataset, VideoDataset
 from mmaction.structures import ActionDataSample
 from mmaction.registry import DATASETS, METRICS
 
 import cmpl_mm  # noqa: F401
 from cmpl_mm.datasets import (AnnotationError, BadVideoError,
                               LabeledUnlabeledDataset, MONITOR_LABEL_KEY)
-from cmpl_mm.datasets import annotation_check
+from cmpl_mm.datasets import annotation_check, dataset_wrappers, source_config
+from cmpl_mm.datasets.annotation_check import ANN_LINENO_KEY
 from cmpl_mm.datasets.robust_datasets import (BAD_VIDEO_KEY,
                                               BAD_VIDEO_RECORDS_KEY)
 from cmpl_mm.engine.hooks import BadVideoHook
@@ -125,8 +131,9 @@ def video_cfg(root, ann_file, test_mode=False, unlabeled=False,
         dict(type='PackActionInputs')
     ]
     return dict(
-        type='RobustUnlabeledVideoDataset'
-        if unlabeled else 'RobustVideoDataset',
+        type='RobustDataset',
+        dataset='VideoDataset',
+        hide_labels=unlabeled,
         ann_file=ann_file,
         data_prefix=dict(video=root),
         pipeline=pipeline,
@@ -269,6 +276,239 @@ def test_metric_leaves_placeholders_out(bad_data, monkeypatch):
                                   'were left out of the metric')
 
 
+# ------------------------------------------- composition (any source type)
+@DATASETS.register_module(name='CommaListVideoDataset', force=True)
+class CommaListVideoDataset(VideoDataset):
+    """A source type of the user's own: ``path,label`` lines."""
+
+    def load_data_list(self):
+        with open(self.ann_file) as f:
+            rows = [line.strip().split(',') for line in f if line.strip()]
+        return [
+            dict(filename=osp.join(self.data_prefix['video'], path),
+                 label=int(label)) for path, label in rows
+        ]
+
+
+def check_skips(dataset, bad_paths, hide_labels, labels, work_dir):
+    """Every bad index of ``dataset`` is replaced by the next good one and
+    recorded; the records reach ``BadVideoHook``, which logs each file.
+    Labels are ``gt_label`` or, hidden, only in the data info."""
+    n = len(dataset)
+    paths = []
+    for i in range(n):
+        info = dataset.get_data_info(i)
+        paths.append(info.get('filename', info.get('frame_dir')))
+    assert set(bad_paths) & set(paths)
+    samples = [dataset[i] for i in range(n)]
+    for i, path in enumerate(paths):
+        sample = samples[i]['data_samples']
+        info = dataset.get_data_info(i)
+        if hide_labels:
+            assert 'label' not in info and 'gt_label' not in sample
+            assert info[MONITOR_LABEL_KEY] == labels[i]
+        else:
+            assert MONITOR_LABEL_KEY not in info
+        used = i
+        if path in bad_paths:
+            used = next(k % n for k in range(i + 1, i + n)
+                        if paths[k % n] not in bad_paths)
+            records = sample.metainfo[BAD_VIDEO_RECORDS_KEY]
+            assert records == [(path, dataset.bad_videos[i][1])]
+            assert torch.equal(samples[i]['inputs'], samples[used]['inputs'])
+        else:
+            assert BAD_VIDEO_RECORDS_KEY not in sample.metainfo
+        if not hide_labels:
+            assert sample.gt_label.item() == labels[used]
+    runner = SimpleNamespace(iter=0, work_dir=work_dir,
+                             logger=mock.MagicMock())
+    BadVideoHook().after_train_iter(
+        runner, 0, dict(data_samples=[s['data_samples'] for s in samples]))
+    logged_ = ' '.join(c[0][0] for c in runner.logger.warning.call_args_list)
+    for path in set(bad_paths) & set(paths):
+        assert f'skipped: {path}: ' in logged_
+
+
+@pytest.mark.parametrize('form', ['flat', 'nested', 'built'])
+@pytest.mark.parametrize('hide_labels', [False, True])
+def test_robust_wraps_a_plain_video_dataset(bad_data, tmp_path, form,
+                                            hide_labels):
+    root, bad = bad_data
+    name = 'unlabeled.txt' if hide_labels else 'labeled.txt'
+    cfg = video_cfg(root, osp.join(root, 'semi', name), fixed_clip=True)
+    source = {k: cfg.pop(k) for k in list(cfg)
+              if k not in ('type', 'dataset', 'hide_labels')}
+    source['type'] = cfg.pop('dataset')
+    if form == 'nested':
+        cfg['dataset'] = source
+    elif form == 'built':
+        cfg['dataset'] = DATASETS.build(source)
+    else:
+        cfg.update(source, dataset=source.pop('type'))
+    cfg['hide_labels'] = hide_labels
+    dataset = DATASETS.build(cfg)
+    assert type(dataset).__name__ == 'RobustDataset'
+    assert type(dataset.dataset) is VideoDataset
+    labels = [int(line.split()[1]) for line in
+              open(osp.join(root, 'semi', name)) if line.strip()]
+    check_skips(dataset, bad, hide_labels, labels, str(tmp_path))
+
+
+def write_frames(folder, count):
+    os.makedirs(folder)
+    for k in range(1, count + 1):
+        cv2.imwrite(osp.join(folder, f'img_{k:05}.jpg'),
+                    np.full((16, 16, 3), 30 * k, np.uint8))
+
+
+@pytest.mark.parametrize('hide_labels', [False, True])
+def test_robust_wraps_a_rawframe_dataset(tmp_path, hide_labels):
+    for name in ('f0', 'f2', 'f3'):
+        write_frames(str(tmp_path / name), 8)
+    # f1 has no folder; f3 lists 2 frames, fewer than the 4 a clip needs
+    ann = write(tmp_path, 'raw.txt', 'f0 8 0\nf1 8 1\nf2 8 2\nf3 2 3\n')
+    dataset = DATASETS.build(
+        dict(
+            type='RobustDataset',
+            dataset='RawframeDataset',
+            hide_labels=hide_labels,
+            ann_file=ann,
+            data_prefix=dict(img=str(tmp_path)),
+            pipeline=[
+                dict(type='SampleFrames', clip_len=4, num_clips=1,
+                     test_mode=True),
+                dict(type='RawFrameDecode'),
+                dict(type='FormatShape', input_format='NCTHW'),
+                dict(type='PackActionInputs')
+            ]))
+    bad = [str(tmp_path / 'f1'), str(tmp_path / 'f3')]
+    check_skips(dataset, bad, hide_labels, [0, 1, 2, 3], str(tmp_path))
+    assert dataset.bad_videos[1][1] == 'missing file'
+    assert dataset.bad_videos[3][1] == ('too short: 2 frame(s), the clip '
+                                        'needs 4')
+
+
+@pytest.mark.parametrize('hide_labels', [False, True])
+def test_robust_wraps_a_dataset_type_of_ones_own(bad_data, tmp_path,
+                                                  hide_labels):
+    """No robust class for a new source type; its own list reader stays."""
+    root, bad = bad_data
+    rows = [line.split() for line in
+            open(osp.join(root, 'semi', 'unlabeled.txt'))][:8]
+    ann = write(tmp_path, 'comma.txt',
+                ''.join(f'{path},{label}\n' for path, label in rows))
+    cfg = video_cfg(root, ann, fixed_clip=True, unlabeled=hide_labels)
+    dataset = DATASETS.build(dict(cfg, dataset='CommaListVideoDataset'))
+    assert type(dataset.dataset) is CommaListVideoDataset
+    assert ANN_LINENO_KEY not in dataset.get_data_info(0)  # its reader
+    check_skips(dataset, bad, hide_labels, [int(r[1]) for r in rows],
+                str(tmp_path))
+
+
+def test_unlabeled_dataset_hides_labels_of_any_source(tmp_path):
+    ann = write(tmp_path, 'u.txt', 'a.mp4 3\nb.mp4\n')  # mmaction2's reader
+    dataset = DATASETS.build(
+        dict(type='UnlabeledDataset', dataset='VideoDataset', ann_file=ann,
+             data_prefix=dict(video=str(tmp_path)), pipeline=[]))
+    assert [dataset.get_data_info(i)[MONITOR_LABEL_KEY]
+            for i in range(2)] == [3, -1]
+    assert 'label' not in dataset[0]
+    assert dataset[0][MONITOR_LABEL_KEY] == 3
+    comma = write(tmp_path, 'c.txt', 'a.mp4,2\n')
+    own = DATASETS.build(
+        dict(type='UnlabeledDataset',
+             dataset=dict(type='CommaListVideoDataset', ann_file=comma,
+                          pipeline=[])))
+    assert own.get_data_info(0)[MONITOR_LABEL_KEY] == 2
+    assert 'label' not in own.get_data_info(0)
+
+
+def test_source_arguments_in_one_place_only(tmp_path):
+    ann = write(tmp_path, 'l.txt', 'a.mp4 0\n')
+    with pytest.raises(TypeError, match=r"\['ann_file'\] belong to the "
+                       'source dataset'):
+        DATASETS.build(
+            dict(type='RobustDataset', ann_file=ann,
+                 dataset=dict(type='VideoDataset', ann_file=ann,
+                              pipeline=[])))
+
+
+def test_wrapped_dataset_pickles_and_its_source_stays_plain(tmp_path):
+    ann = write(tmp_path, 'l.txt', 'a.mp4 0\nb.mp4 1\n')
+    dataset = DATASETS.build(
+        video_cfg(str(tmp_path), ann, unlabeled=True, lazy_init=True))
+    assert len(dataset) == 2  # loads on first use
+    assert 'load_data_list' not in vars(dataset.dataset)
+    copy = pickle.loads(pickle.dumps(dataset))  # spawned dataloader workers
+    assert copy.get_data_info(1) == dataset.get_data_info(1)
+    assert copy.get_data_info(1)[ANN_LINENO_KEY] == 2
+    assert (copy.ann_file, copy.min_frames) == (ann, 8)
+
+
+# old type name -> (wrapper, source type, hide_labels)
+OLD_NAMES = {
+    'RobustVideoDataset': ('RobustDataset', VideoDataset, False),
+    'RobustUnlabeledVideoDataset': ('RobustDataset', VideoDataset, True),
+    'RobustRawframeDataset': ('RobustDataset', RawframeDataset, False),
+    'RobustUnlabeledRawframeDataset': ('RobustDataset', RawframeDataset,
+                                       True),
+    'UnlabeledVideoDataset': ('UnlabeledDataset', VideoDataset, True),
+    'UnlabeledRawframeDataset': ('UnlabeledDataset', RawframeDataset, True),
+}
+
+
+@pytest.mark.parametrize('old', OLD_NAMES)
+def test_old_type_names_build_and_warn_once(tmp_path, monkeypatch, old):
+    wrapper, source, hide = OLD_NAMES[old]
+    rawframes = source is RawframeDataset
+    ann = write(tmp_path, 'l.txt', 'a 8 1\n' if rawframes else 'a.mp4 1\n')
+    monkeypatch.setattr(dataset_wrappers, '_warned', set())
+    messages = logged(monkeypatch, dataset_wrappers)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        built = [
+            DATASETS.build(dict(type=old, ann_file=ann, pipeline=[],
+                                bad_video_policy='raise')
+                           if wrapper == 'RobustDataset' else
+                           dict(type=old, ann_file=ann, pipeline=[]))
+            for _ in range(2)
+        ]
+    deprecations = [str(w.message) for w in caught
+                    if issubclass(w.category, DeprecationWarning)
+                    and old in str(w.message)]
+    assert len(deprecations) == 1 and messages == deprecations
+    assert f"type='{wrapper}'" in deprecations[0]
+    assert f"dataset='{source.__name__}'" in deprecations[0]
+    for dataset in built:
+        assert type(dataset).__name__ == wrapper
+        assert type(dataset.dataset) is source
+        assert dataset.hide_labels == hide
+        info = dataset.get_data_info(0)
+        assert (info.get(MONITOR_LABEL_KEY), info.get('label')) == (
+            (1, None) if hide else (None, 1))
+    if wrapper == 'RobustDataset':
+        assert built[0].bad_video_policy == 'raise'
+        assert built[0].get_data_info(0)[ANN_LINENO_KEY] == 1  # checked list
+
+
+@pytest.mark.parametrize('cfg, expected', [
+    (dict(type='RobustDataset', dataset='RawframeDataset', ann_file='a',
+          hide_labels=True, bad_video_policy='raise', min_frames=2,
+          decode_transforms=['X'], lazy_init=True),
+     dict(type='RawframeDataset', ann_file='a', lazy_init=True)),
+    (dict(type='RobustDataset', bad_video_policy='skip',
+          dataset=dict(type='UnlabeledDataset', dataset='VideoDataset',
+                       ann_file='a')),
+     dict(type='VideoDataset', ann_file='a')),
+    (dict(type='RobustUnlabeledVideoDataset', ann_file='a', min_frames=1),
+     dict(type='VideoDataset', ann_file='a')),
+    (dict(type='VideoDataset', ann_file='a'),
+     dict(type='VideoDataset', ann_file='a')),
+])
+def test_source_config_looks_through_wrappers(cfg, expected):
+    assert source_config(cfg) == expected
+
+
 # --------------------------------------------------------------- the hook
 def batch_with(*records, views=False):
     """A collated batch whose samples carry ``records`` (one per sample)."""
@@ -392,7 +632,8 @@ def test_duplicates_warn_naming_both_lines(tmp_path, monkeypatch):
 
 def test_rawframe_list_checks(tmp_path):
     cfg = dict(
-        type='RobustRawframeDataset',
+        type='RobustDataset',
+        dataset='RawframeDataset',
         data_prefix=dict(img=str(tmp_path)),
         pipeline=[],
         num_classes=4)
