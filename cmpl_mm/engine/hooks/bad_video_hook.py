@@ -29,11 +29,11 @@ def read_bad_video_file(path: str) -> Dict[str, str]:
 
 @HOOKS.register_module()
 class BadVideoHook(Hook):
-    """Log, count and list the videos the robust datasets could not use.
+    """Log, count and list the videos ``RobustDataset`` could not use.
 
-    The robust datasets (:class:`~cmpl_mm.datasets.RobustVideoDataset`, ...)
-    attach ``(path, reason)`` records of newly found bad videos to the
-    samples they return. Dataloader workers are separate processes, and
+    :class:`~cmpl_mm.datasets.RobustDataset` (around any dataset type)
+    attaches ``(path, reason)`` records of newly found bad videos to the
+    samples it returns. Dataloader workers are separate processes, and
     mmengine's ``IterBasedTrainLoop`` starts them when the loop is built,
     before any hook runs, so a hook cannot hand them a record directory;
     the batches are how their findings reach the main process. This hook

@@ -16,11 +16,11 @@ _NAMED = 5
 class BadVideoAwareMetric(BaseMetric):
     """Wrap a metric so that placeholder samples do not count.
 
-    In ``test_mode`` the robust datasets
-    (:class:`~cmpl_mm.datasets.RobustVideoDataset`, ...) answer a video that
-    cannot be decoded with a *placeholder*: another video's sample whose
-    metainfo has ``bad_video`` (the bad path). This wrapper drops those
-    samples before the wrapped metric sees them and logs
+    In ``test_mode`` :class:`~cmpl_mm.datasets.RobustDataset` (around any
+    dataset type) answers a video that cannot be decoded with a
+    *placeholder*: another video's sample whose metainfo has ``bad_video``
+    (the bad path). This wrapper drops those samples before the wrapped
+    metric sees them and logs
     ``"k of N videos could not be decoded and were left out of the metric"``
     (N is the size of the validation / test set).
 
