@@ -425,18 +425,13 @@ CHECKED_READERS = {
     RawframeDataset.load_data_list: read_rawframe_list,
 }
 
-# the dataset types of earlier versions
-RobustVideoDataset = deprecated_alias(
-    'RobustVideoDataset', RobustDataset, dataset='VideoDataset')
-RobustUnlabeledVideoDataset = deprecated_alias(
-    'RobustUnlabeledVideoDataset',
-    RobustDataset,
-    dataset='VideoDataset',
-    hide_labels=True)
-RobustRawframeDataset = deprecated_alias(
-    'RobustRawframeDataset', RobustDataset, dataset='RawframeDataset')
-RobustUnlabeledRawframeDataset = deprecated_alias(
-    'RobustUnlabeledRawframeDataset',
-    RobustDataset,
-    dataset='RawframeDataset',
-    hide_labels=True)
+# the dataset types of earlier versions: (name, source type, hide_labels)
+(RobustVideoDataset, RobustUnlabeledVideoDataset, RobustRawframeDataset,
+ RobustUnlabeledRawframeDataset) = [
+     deprecated_alias(name, RobustDataset, dataset=source, hide_labels=hide)
+     for name, source, hide in (
+         ('RobustVideoDataset', 'VideoDataset', False),
+         ('RobustUnlabeledVideoDataset', 'VideoDataset', True),
+         ('RobustRawframeDataset', 'RawframeDataset', False),
+         ('RobustUnlabeledRawframeDataset', 'RawframeDataset', True))
+ ]
