@@ -6,7 +6,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
-from mmaction.registry import MODELS
+from mmaction.registry import DATASETS, MODELS
 
 from helpers import REPO_ROOT
 
@@ -52,6 +52,28 @@ def test_config_builds(path):
     for pipeline in pipelines(cfg):  # every step builds to its own type
         built = [type(t).__name__ for t in Compose(pipeline).transforms]
         assert built == [step['type'] for step in pipeline]
+
+
+def dataset_parts(cfg):
+    """``(key, dataset cfg)`` of every dataset of the three dataloaders."""
+    for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg[split]['dataset']
+        for part in ('labeled', 'unlabeled'):
+            if dataset.get(part):
+                yield f'{split}.{part}', dataset[part]
+        if 'labeled' not in dataset:
+            yield split, dataset
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_datasets_use_current_types_and_hide_unlabeled_labels(path):
+    init_default_scope('mmaction')
+    cfg = Config.fromfile(path)
+    for key, dataset in dataset_parts(cfg):
+        built_by = DATASETS.get(dataset['type'])
+        assert isinstance(built_by, type), (key, dataset['type'])  # no alias
+        assert dataset.get('hide_labels', False) == key.endswith(
+            '.unlabeled'), key
 
 
 def test_model_index_lists_every_config():
