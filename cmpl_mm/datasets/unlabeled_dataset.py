@@ -14,24 +14,15 @@ Lists without a label column work too (monitoring label ``-1``).
 versions still build (``UnlabeledDataset`` with ``dataset='VideoDataset'`` /
 ``'RawframeDataset'``) and warn once that they are deprecated.
 """
-from typing import List
-
 from mmaction.registry import DATASETS
 
 from .dataset_wrappers import (MONITOR_LABEL_KEY, SourceDatasetWrapper,
-                               deprecated_alias, hide_label)
+                               deprecated_alias)
 
 __all__ = [
     'MONITOR_LABEL_KEY', 'UnlabeledDataset', 'UnlabeledVideoDataset',
-    'UnlabeledRawframeDataset', 'hide_labels'
+    'UnlabeledRawframeDataset'
 ]
-
-
-def hide_labels(data_list: List[dict]) -> List[dict]:
-    """Move every ``label`` of ``data_list`` to ``MONITOR_LABEL_KEY``."""
-    for info in data_list:
-        hide_label(info)
-    return data_list
 
 
 @DATASETS.register_module()
