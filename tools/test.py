@@ -9,7 +9,10 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+# the flags shared with tools/train.py come from that script: a module of
+# cmpl_mm would import torch and mmaction2 with cmpl_mm, and --help answers
+# without them. This folder is on the path when the script runs, not when
+# it is run with runpy (tests/test_readme_commands.py)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 # torch, mmaction2 and cmpl_mm are imported after the arguments are parsed

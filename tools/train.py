@@ -7,13 +7,10 @@ Example::
 import argparse
 import os
 import os.path as osp
-import sys
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # torch, mmaction2 and cmpl_mm are imported after the arguments are parsed
 # (in main), so that --help and argument errors answer at once
-from mmengine.config import DictAction  # noqa: E402  (no torch import)
+from mmengine.config import DictAction  # (no torch import)
 
 
 def parse_args():
