@@ -34,7 +34,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cmpl_mm  # noqa: E402  (compat layer + registration)
 import torch  # noqa: E402
-from cmpl_mm.utils.compat import safe_torch_load  # noqa: E402
+from cmpl_mm.compat import safe_torch_load  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402

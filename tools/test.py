@@ -81,7 +81,7 @@ def main():
 def run(args):
     """Load the config, check its test data and checkpoint, test."""
     from cmpl_mm.datasets.data_check import check_data_paths
-    from cmpl_mm.utils import finish_cpu_distributed_run, setup_cpu_distributed
+    from cmpl_mm.compat import finish_cpu_distributed_run, setup_cpu_distributed
     from cmpl_mm.utils.resources import apply_resource_plan
     from mmengine.config import Config
     from mmengine.logging import print_log

@@ -160,7 +160,7 @@ def main():
 def run(args):
     """Load and check the config, size threads and workers, train."""
     from cmpl_mm.datasets.data_check import check_data_paths
-    from cmpl_mm.utils import finish_cpu_distributed_run, setup_cpu_distributed
+    from cmpl_mm.compat import finish_cpu_distributed_run, setup_cpu_distributed
     from cmpl_mm.utils.config_check import check_config
     from cmpl_mm.utils.resources import apply_resource_plan
     from mmengine.config import Config
