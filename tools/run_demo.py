@@ -46,7 +46,7 @@ def prepare_demo_data(data_root: str, labeled_per_class: int = 8,
         seed (int): Seed of the videos and of the split. Defaults to 0.
     """
     from cmpl_mm.datasets.semi_split import build_semi_split
-    from cmpl_mm.utils.synthetic_videos import generate_dataset
+    from cmpl_mm.datasets.synthetic_videos import generate_dataset
     val_list = osp.join(data_root, 'val.txt')
     if not osp.exists(val_list):
         print(f'generating the demo videos into {data_root} ...')
@@ -227,7 +227,7 @@ def main(argv=None):
     args = parse_args(argv)
     start = time.time()
     import cmpl_mm  # noqa: F401  (compat layer + registration)
-    from cmpl_mm.utils.cli import user_errors
+    from cmpl_mm.cli import user_errors
     with user_errors('run_demo.py', args.traceback):
         return run(args, start)
 
@@ -235,7 +235,7 @@ def main(argv=None):
 def run(args, start: float) -> int:
     """Prepare the data, train with a quiet console, summarise, plot."""
     from cmpl_mm.datasets.data_check import check_data_paths
-    from cmpl_mm.utils.resources import apply_resource_plan
+    from cmpl_mm.engine.resources import apply_resource_plan
     from mmaction.registry import RUNNERS
 
     work_dir = args.work_dir or osp.join('work_dirs',
