@@ -17,7 +17,7 @@ def prepare_demo_data(data_root: str, labeled_per_class: int = 8,
         seed (int): Seed of the videos and of the split. Defaults to 0.
     """
     from cmpl_mm.datasets.semi_split import build_semi_split
-    from cmpl_mm.utils.synthetic_videos import generate_dataset
+    from cmpl_mm.datasets.synthetic_videos import generate_dataset
     val_list = osp.join(data_root, 'val.txt')
     if not osp.exists(val_list):
         print(f'generating the demo videos into {data_root} ...')

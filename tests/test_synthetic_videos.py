@@ -7,7 +7,7 @@ import decord
 import numpy as np
 import pytest
 
-from cmpl_mm.utils import synthetic_videos as sv
+from cmpl_mm.datasets import synthetic_videos as sv
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # 4 classes -> 2 x 2 grid: square / cross x moves right / moves left

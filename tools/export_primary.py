@@ -31,7 +31,7 @@ import warnings
 
 import cmpl_mm  # (compat layer + registration)
 import torch
-from cmpl_mm.utils.compat import safe_torch_load
+from cmpl_mm.compat import safe_torch_load
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint

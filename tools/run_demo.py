@@ -175,7 +175,7 @@ def main(argv=None):
     args = parse_args(argv)
     start = time.time()
     import cmpl_mm  # noqa: F401  (compat layer + registration)
-    from cmpl_mm.utils.cli import user_errors
+    from cmpl_mm.cli import user_errors
     with user_errors('run_demo.py', args.traceback):
         return run(args, start)
 
@@ -185,7 +185,7 @@ def run(args, start: float) -> int:
     from cmpl_mm.analysis.run_logs import last_pseudo_stats
     from cmpl_mm.datasets.data_check import check_data_paths
     from cmpl_mm.demo import prepare_demo_data
-    from cmpl_mm.utils.resources import apply_resource_plan
+    from cmpl_mm.engine.resources import apply_resource_plan
     from mmaction.registry import RUNNERS
 
     work_dir = args.work_dir or osp.join('work_dirs',

@@ -20,7 +20,7 @@ Example::
     python tools/analysis/benchmark_pipeline.py --num-samples 200 --repeat 3
 
 Without ``--data-root`` a synthetic data set
-(:func:`cmpl_mm.utils.synthetic_videos.generate_dataset`) is written to a
+(:func:`cmpl_mm.datasets.synthetic_videos.generate_dataset`) is written to a
 temporary folder and removed afterwards.
 """
 import argparse
@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 import cmpl_mm  # noqa: F401  (compat layer + registration)
-from cmpl_mm.utils.synthetic_videos import generate_dataset
+from cmpl_mm.datasets.synthetic_videos import generate_dataset
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmaction.registry import DATASETS

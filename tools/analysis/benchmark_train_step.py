@@ -106,7 +106,6 @@ import gc
 import json
 import logging
 import multiprocessing as mp
-import os
 import os.path as osp
 import resource
 import statistics

@@ -6,11 +6,11 @@ Example::
 
 writes ``data/synthetic/{train,val,classes}.txt`` and
 ``data/synthetic/videos/{train,val}/*.mp4``; see
-:mod:`cmpl_mm.utils.synthetic_videos` for the classes and nuisance factors.
+:mod:`cmpl_mm.datasets.synthetic_videos` for the classes and nuisance factors.
 """
 import argparse
 
-from cmpl_mm.utils.synthetic_videos import generate_dataset
+from cmpl_mm.datasets.synthetic_videos import generate_dataset
 
 
 def parse_args(argv=None):
