@@ -1,7 +1,7 @@
 """cmpl_mm: semi-supervised action recognition on MMAction2 / MMEngine.
 
 Importing the package applies the compatibility layer
-(:mod:`cmpl_mm.utils.compat`), silences mmcv-lite's warning about its
+(:mod:`cmpl_mm.compat`), silences mmcv-lite's warning about its
 missing ``MultiScaleDeformableAttention`` op, and registers every component
 into ``mmaction.registry``.
 """
@@ -14,7 +14,7 @@ warnings.filterwarnings(
     message=r'Fail to import ``MultiScaleDeformableAttention``',
     category=UserWarning)
 
-from .utils import apply_compat  # noqa: E402
+from .compat import apply_all as apply_compat  # noqa: E402
 
 apply_compat()
 

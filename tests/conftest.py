@@ -5,7 +5,7 @@ import pytest
 
 import cmpl_mm  # noqa: F401  (compat layer + registration)
 from cmpl_mm.datasets.semi_split import build_semi_split
-from cmpl_mm.utils.synthetic_videos import generate_dataset
+from cmpl_mm.datasets.synthetic_videos import generate_dataset
 
 
 

@@ -87,8 +87,10 @@ class ToyModel(BaseModel):
 
 
 def toy_runner(work_dir, max_iters, **kwargs):
+    """A tiny Runner that saves a checkpoint every iteration (``kwargs``
+    replace its arguments, ``default_hooks`` included)."""
     dataset = [dict(inputs=torch.randn(2)) for _ in range(8)]
-    return Runner(
+    arguments = dict(
         model=ToyModel(),
         work_dir=work_dir,
         train_dataloader=dict(
@@ -101,11 +103,12 @@ def toy_runner(work_dir, max_iters, **kwargs):
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         default_hooks=dict(
             logger=dict(type='LoggerHook', interval=1),
+            random_state=dict(type='RandomStateHook'),  # as default_runtime
             checkpoint=dict(
                 type='CheckpointHook',
                 interval=1,
                 by_epoch=False,
                 max_keep_ckpts=1)),
         default_scope='mmaction',  # leave the scope other tests expect
-        experiment_name=f'toy_{time.time_ns()}',
-        **kwargs)
+        experiment_name=f'toy_{time.time_ns()}')
+    return Runner(**dict(arguments, **kwargs))

@@ -1,4 +1,5 @@
-"""tools/analysis: compare_algorithms, merge_comparisons, plot_run, benchmarks."""
+"""tools/analysis: compare_algorithms, merge_comparisons, plot_run, benchmarks
+(and the parts of cmpl_mm.analysis they are built from)."""
 import importlib.util
 import json
 import os
@@ -10,6 +11,8 @@ import sys
 import pytest
 
 import helpers
+from cmpl_mm.analysis import plots, run_logs, stats
+from cmpl_mm.analysis.comparison import common_options, options_per_config
 from helpers import REPO_ROOT, tiny_data_options
 
 ANALYSIS = osp.join(REPO_ROOT, 'tools', 'analysis')
@@ -23,9 +26,8 @@ PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 
 
 def load_tool(name):
-    """Import tools/analysis/<name>.py (they are scripts, not a package)."""
-    if ANALYSIS not in sys.path:
-        sys.path.insert(0, ANALYSIS)
+    """Import tools/analysis/<name>.py (a script; it imports no other
+    script, only cmpl_mm)."""
     spec = importlib.util.spec_from_file_location(
         f'analysis_{name}', osp.join(ANALYSIS, f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
@@ -147,7 +149,9 @@ def test_compare_leaves_out_options_for_switched_off_parts():
         'train_dataloader.dataset.labeled.ann_file=l.txt',
         'model.auxiliary.cls_head.num_classes=4'
     ])
-    kept, dropped = compare.options_per_config(args)[args.configs[0]]
+    options = common_options(args.cfg_options, args.max_iters)
+    kept, dropped = options_per_config(args.configs, options,
+                                       args.filter_options)[args.configs[0]]
     assert dropped == ['train_dataloader.dataset.unlabeled.ann_file=u.txt']
     assert 'train_dataloader.dataset.labeled.ann_file=l.txt' in kept
     assert 'model.auxiliary.cls_head.num_classes=4' in kept
@@ -156,11 +160,10 @@ def test_compare_leaves_out_options_for_switched_off_parts():
 def test_compare_pairwise_gaps():
     """A pair is separated only with 2+ seeds, one sign on every seed and a
     gap larger than both algorithms' spreads."""
-    compare = load_tool('compare_algorithms')
 
     def entry(name, per_seed):
         values = [v for v in per_seed.values() if v is not None]
-        mean, std = compare.run_logs.mean_std(values)
+        mean, std = stats.mean_std(values)
         return dict(name=name, algorithm=name.title(),
                     **{'acc/top1': dict(mean=mean, std=std,
                                         n=len(values), per_seed=per_seed)})
@@ -171,7 +174,7 @@ def test_compare_pairwise_gaps():
         'c': entry('cmpl', {'0': 0.75, '1': 0.68, '2': 0.72}),
         'd': entry('one', {'0': 0.9}),
     }
-    gaps = {g['label']: g for g in compare.pairwise_gaps(summary)}
+    gaps = {g['label']: g for g in stats.pairwise_gaps(summary)}
     fix_sup = gaps['Fixmatch − Sup']
     assert fix_sup['verdict'] == 'yes' and fix_sup['separated']
     assert fix_sup['gap'] == pytest.approx(0.09)
@@ -187,7 +190,7 @@ def test_compare_pairwise_gaps():
     # same sign everywhere but the gap is inside a spread of 3.5 points
     summary['c'] = entry('cmpl', {'0': 0.74, '1': 0.71, '2': 0.72})
     summary['b'] = entry('fixmatch', {'0': 0.73, '1': 0.66, '2': 0.70})
-    gaps = {g['label']: g for g in compare.pairwise_gaps(summary)}
+    gaps = {g['label']: g for g in stats.pairwise_gaps(summary)}
     assert gaps['Cmpl − Fixmatch']['verdict'] == 'no (gap within the spread)'
     # diffs 0.01, 0.05, 0.02: (2 * 0.0208 / 0.0267)^2 = 2.4
     assert gaps['Cmpl − Fixmatch']['seeds_needed'] == 3
@@ -195,7 +198,7 @@ def test_compare_pairwise_gaps():
     # two configs of one algorithm (an ablation) are named by config
     summary['e'] = dict(entry('cmpl-aux-half', {'0': 0.7, '1': 0.7}),
                         algorithm='Cmpl')
-    labels = [g['label'] for g in compare.pairwise_gaps(summary)]
+    labels = [g['label'] for g in stats.pairwise_gaps(summary)]
     assert 'cmpl-aux-half − cmpl' in labels and 'cmpl − Sup' in labels
     assert 'Fixmatch − Sup' in labels
 
@@ -362,7 +365,6 @@ def write_run(work_dir, segments, max_iters, val_interval, pseudo=None):
 def test_run_logs_val_iterations(tmp_path):
     """Validation ``step`` 0 (log_metric_by_epoch): iterations recovered
     from the schedule, across a resume."""
-    run_logs = load_tool('run_logs')
 
     def train(i):
         return {'iter': i, 'step': i, 'loss': 1. / i}
@@ -395,8 +397,8 @@ def test_run_logs_val_iterations(tmp_path):
     run = run_logs.load_run(work_dir)
     assert run.val_iter_source == 'step' and run.val[0]['iter'] == 1
 
-    agg = run_logs.aggregate([([1, 2], [.2, .4]), ([1, 2], [.4, float('nan')])
-                              ])
+    agg = stats.aggregate([([1, 2], [.2, .4]),
+                           ([1, 2], [.4, float('nan')])])
     assert agg['iter'] == [1, 2] and agg['n'] == [2, 1]
     assert agg['mean'] == pytest.approx([.3, .4])
     assert agg['min'] == [.2, .4] and agg['max'] == [.4, .4]
@@ -639,7 +641,6 @@ def test_threshold_curves_beside_mask_ratio_and_precision(tmp_path,
     """Adaptive rules' thresholds are read from the jsonl (and, without
     it, from the ``pseudo/...`` scalars) and get a panel of their own in
     the pseudo-label plot; runs without them keep the two usual panels."""
-    run_logs = load_tool('run_logs')
     pseudo = [{'iter': i, 'primary': {
         'mask_ratio': .5, 'precision': .8, 'threshold': [.1, .3],
         'threshold_mean': .2 * i, 'threshold_min': .1, 'threshold_max': .3}}
@@ -656,17 +657,17 @@ def test_threshold_curves_beside_mask_ratio_and_precision(tmp_path,
     assert scalars[5]['auxiliary'] == {'threshold_mean': .7,
                                        'mask_ratio': .25}
     panels = []
-    real = run_logs._finish
-    monkeypatch.setattr(run_logs, '_finish', lambda fig, axes, *a, **k: (
+    real = plots._finish
+    monkeypatch.setattr(plots, '_finish', lambda fig, axes, *a, **k: (
         panels.append([ax.get_ylabel() for ax in axes]),
         real(fig, axes, *a, **k))[1])
     path = str(tmp_path / 'pseudo.png')
     fixed = run_logs.RunLog.from_curves([], [{'iter': 1, 'primary': {
         'mask_ratio': .5, 'precision': .9}}])
-    run_logs.plot_pseudo_curves({'flexmatch': [run], 'fixmatch': [fixed]},
-                                path, keys=run_logs.PSEUDO_PLOT_KEYS)
-    run_logs.plot_pseudo_curves({'fixmatch': [fixed]}, path,
-                                keys=run_logs.PSEUDO_PLOT_KEYS)
+    plots.plot_pseudo_curves({'flexmatch': [run], 'fixmatch': [fixed]},
+                             path, keys=plots.PSEUDO_PLOT_KEYS)
+    plots.plot_pseudo_curves({'fixmatch': [fixed]}, path,
+                             keys=plots.PSEUDO_PLOT_KEYS)
     assert panels == [['mask ratio', 'precision', 'threshold mean'],
                       ['mask ratio', 'precision']]
     assert_png(path)

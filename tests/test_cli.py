@@ -12,9 +12,9 @@ import torch
 from mmengine.config import Config
 
 from cmpl_mm.datasets.data_check import find_missing_data
-from cmpl_mm.utils.cli import TRACEBACK_ENV, format_user_error
-from cmpl_mm.utils.compat import refused_object
-from cmpl_mm.utils.resources import apply_resource_plan, plan_resources
+from cmpl_mm.cli import TRACEBACK_ENV, format_user_error
+from cmpl_mm.compat.safe_checkpoint_load import refused_object
+from cmpl_mm.engine.resources import apply_resource_plan, plan_resources
 from helpers import REPO_ROOT, tiny_data_options
 
 DEMO_CONFIG = 'configs/cmpl_r3d18q_synthetic.py'
@@ -202,7 +202,7 @@ def test_refused_object_installed_torch_wording(tmp_path):
 
 
 def test_refused_checkpoint_is_one_line_naming_file_and_object(tmp_path):
-    from cmpl_mm.utils.compat import UnsafeCheckpointError, safe_torch_load
+    from cmpl_mm.compat.safe_checkpoint_load import UnsafeCheckpointError, safe_torch_load
     path = str(tmp_path / 'bad.pth')
     torch.save(dict(payload=Payload()), path)
     with pytest.raises(UnsafeCheckpointError) as err:

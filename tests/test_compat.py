@@ -9,7 +9,9 @@ import pytest
 import torch
 
 import cmpl_mm  # noqa: F401
-from cmpl_mm.utils import compat
+from cmpl_mm.compat import (bfloat16_head_scores, missing_drn,
+                            multimodal_guard, safe_checkpoint_load,
+                            version_guard)
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -28,18 +30,18 @@ def test_mmaction_models_imports_after_cmpl_mm():
 def test_drn_placeholder_only_when_missing(tmp_path, monkeypatch):
     complete = tmp_path / 'mmaction'
     (complete / 'models' / 'localizers' / 'drn').mkdir(parents=True)
-    monkeypatch.setattr(compat, '_mmaction_dir', lambda: str(complete))
-    assert not compat.drn_is_missing()
-    assert compat.provide_missing_drn() is False
+    monkeypatch.setattr(missing_drn, '_mmaction_dir', lambda: str(complete))
+    assert not missing_drn.drn_is_missing()
+    assert missing_drn.provide_missing_drn() is False
     broken = tmp_path / 'broken'
     (broken / 'models' / 'localizers').mkdir(parents=True)
-    monkeypatch.setattr(compat, '_mmaction_dir', lambda: str(broken))
-    assert compat.drn_is_missing()
+    monkeypatch.setattr(missing_drn, '_mmaction_dir', lambda: str(broken))
+    assert missing_drn.drn_is_missing()
 
 
 def test_drn_placeholder_refuses_to_build():
     from mmaction.models.localizers import DRN
-    if not compat.drn_is_missing():
+    if not missing_drn.drn_is_missing():
         pytest.skip('this mmaction2 install has the real DRN')
     with pytest.raises(ImportError, match='DRN is not available'):
         DRN()
@@ -58,11 +60,11 @@ def test_multimodal_skipped_only_for_incompatible_transformers(
                         None)
     (package / 'modeling_utils.py').write_text(
         'from .pytorch_utils import apply_chunking_to_forward\n')
-    assert not compat.multimodal_is_incompatible()  # transformers 4.x
+    assert not multimodal_guard.multimodal_is_incompatible()  # transformers 4.x
     (package / 'modeling_utils.py').write_text('class PreTrainedModel: ...\n')
-    assert compat.multimodal_is_incompatible()  # transformers 5.x
+    assert multimodal_guard.multimodal_is_incompatible()  # transformers 5.x
     monkeypatch.setattr(importlib.util, 'find_spec', lambda name, *a: None)
-    assert not compat.multimodal_is_incompatible()  # no transformers
+    assert not multimodal_guard.multimodal_is_incompatible()  # no transformers
 
 
 def test_head_loss_accepts_bfloat16_scores():
@@ -77,7 +79,7 @@ def test_head_loss_accepts_bfloat16_scores():
     torch.testing.assert_close(
         got['loss_cls'], expected['loss_cls'], atol=0.05, rtol=0.05)
     assert set(got) == set(expected)
-    assert compat.upcast_bfloat16_head_scores() is False  # idempotent
+    assert bfloat16_head_scores.upcast_bfloat16_head_scores() is False  # idempotent
 
 
 def _runner_like_checkpoint():
@@ -111,7 +113,7 @@ def test_safe_loading_refuses_foreign_object(tmp_path):
     ckpt = _runner_like_checkpoint()
     ckpt['meta']['payload'] = Foreign()
     torch.save(ckpt, path)
-    with pytest.raises(compat.UnsafeCheckpointError) as err:
+    with pytest.raises(safe_checkpoint_load.UnsafeCheckpointError) as err:
         CheckpointLoader.load_checkpoint(path, map_location='cpu')
     message = str(err.value)
     assert 'bad.pth' in message and 'Foreign' in message
@@ -136,3 +138,52 @@ def test_convert_checkpoint_makes_foreign_file_loadable(tmp_path):
     loaded = CheckpointLoader.load_checkpoint(dst, map_location='cpu')
     assert torch.equal(loaded['state_dict']['w'], torch.ones(2))
     assert 'payload' not in loaded['meta']
+
+
+# -- version guards ----------------------------------------------------------
+def test_every_patch_names_the_versions_it_was_tested_with():
+    import importlib
+    import pkgutil
+
+    import cmpl_mm.compat as package
+    patches = [name for _, name, _ in pkgutil.iter_modules(package.__path__)
+               if name != 'version_guard']
+    assert len(patches) == 7
+    for name in patches:
+        tested = importlib.import_module(f'cmpl_mm.compat.{name}').TESTED_WITH
+        assert tested and all(
+            len(bounds) == 2 for bounds in tested.values()), name
+        # the stack this suite runs on is the tested one
+        assert version_guard.untested_versions(tested) == {}, name
+
+
+def test_an_untested_version_warns_once_with_what_to_check(monkeypatch):
+    versions = dict(mmengine='0.11.2', torch='2.13.0+cpu')
+    monkeypatch.setattr(version_guard, 'installed_version', versions.get)
+    monkeypatch.setattr(version_guard, '_warned', set())
+    tested = dict(mmengine=('0.10.0', '0.11.0'), torch=('2.1.0', '2.14.0'))
+    assert version_guard.untested_versions(tested) == dict(mmengine='0.11.2')
+    with pytest.warns(version_guard.UntestedStackWarning) as record:
+        assert version_guard.warn_if_untested('a patch', tested,
+                                              'that X exists.')
+        assert not version_guard.warn_if_untested('a patch', tested,
+                                                  'that X exists.')
+    assert len(record) == 1
+    message = str(record[0].message)
+    assert all(text in message for text in (
+        '"a patch"', 'mmengine>=0.10.0,<0.11.0', 'mmengine 0.11.2',
+        'that X exists.'))
+    # a distribution that is not installed is not a reason to warn
+    assert version_guard.untested_versions(dict(nothing=('1', '2'))) == {}
+
+
+def test_a_patch_applied_on_untested_versions_warns(monkeypatch):
+    monkeypatch.setattr(version_guard, 'installed_version',
+                        lambda name: '9.0.0')
+    monkeypatch.setattr(version_guard, '_warned', set())
+    from mmaction.models.heads.base import BaseHead
+    monkeypatch.setattr(BaseHead, 'loss_by_feat',
+                        lambda self, scores, samples: scores)
+    with pytest.warns(version_guard.UntestedStackWarning,
+                      match='bfloat16 head scores.*loss_by_feat'):
+        assert bfloat16_head_scores.upcast_bfloat16_head_scores()

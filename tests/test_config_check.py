@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmaction.registry import MODELS
 
-from cmpl_mm.utils.config_check import ConfigError, check_config
+from cmpl_mm.config_check import ConfigError, check_config
 from helpers import REPO_ROOT, tiny_data_options
 
 init_default_scope('mmaction')

@@ -36,6 +36,8 @@ def test_config_builds(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmaction'
     assert cfg.custom_imports['imports'] == ['cmpl_mm']
+    # checkpoints carry the random state (--resume continues the stream)
+    assert cfg.default_hooks.random_state == dict(type='RandomStateHook')
     model = MODELS.build(cfg.model)
     # {algorithm}[-variant]_{backbone}_{dataset}.py builds that algorithm
     algorithm = osp.basename(path).split('_')[0].split('-')[0]

@@ -1,4 +1,4 @@
-"""Crash-safe checkpoints and exact resume (cmpl_mm.utils.crash_safe).
+"""Crash-safe checkpoints and exact resume (cmpl_mm.compat.crash_safe_checkpoints).
 
 The end-to-end test trains CMPL with ``tools/train.py`` on the tiny dataset
 (a checkpoint every iteration), kills the process with SIGKILL several
@@ -23,6 +23,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.hooks import checkpoint_hook as checkpoint_hook_module
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
@@ -30,7 +31,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from cmpl_mm.engine.hooks.random_state_hook import (RandomStateHook,
                                                     get_random_state,
                                                     set_random_state)
-from cmpl_mm.utils import crash_safe
+from cmpl_mm.compat import crash_safe_checkpoints as crash_safe
 from helpers import REPO_ROOT, cfg_options, toy_runner
 
 # trains or launches processes: left out of the quick loop (-m "not slow")
@@ -52,7 +53,7 @@ SLOW_WRITE_TRAIN = r'''
 import runpy, sys, time
 sys.path.insert(0, '.')
 import cmpl_mm
-from cmpl_mm.utils import crash_safe
+from cmpl_mm.compat import crash_safe_checkpoints as crash_safe
 
 def slow_write(f, data):
     if len(data) < (1 << 20):
@@ -183,9 +184,21 @@ def test_random_state_round_trips_through_a_safe_checkpoint(tmp_path):
     assert torch.equal(get_random_state()['torch'], torch.get_rng_state())
 
 
-def test_every_runner_gets_the_random_state_hook(tmp_path):
-    runner = toy_runner(str(tmp_path), 1)
+def test_the_base_runtime_adds_the_random_state_hook_once(tmp_path):
+    """``default_hooks.random_state`` survives a config that sets its own
+    ``default_hooks`` and ``custom_hooks`` (dicts merge by key); no Runner is
+    patched, so a Runner without it has none."""
+    base = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')
+    child = tmp_path / 'child.py'
+    child.write_text(f'_base_ = [{base!r}]\n'
+                     "default_hooks = dict(logger=dict(interval=5))\n"
+                     'custom_hooks = []\n')
+    hooks = Config.fromfile(str(child)).default_hooks
+    runner = toy_runner(str(tmp_path / 'a'), 1,
+                        default_hooks=dict(hooks, checkpoint=None))
     assert sum(isinstance(h, RandomStateHook) for h in runner.hooks) == 1
+    plain = toy_runner(str(tmp_path / 'b'), 1, default_hooks=None)
+    assert not any(isinstance(h, RandomStateHook) for h in plain.hooks)
 
 
 # -- kill -9 during training, then --resume ------------------------------

@@ -18,7 +18,7 @@ from cmpl_mm.datasets import MONITOR_LABEL_KEY
 from cmpl_mm.datasets.samplers import LabeledUnlabeledRatioSampler
 from cmpl_mm.datasets.samplers import ratio_sampler as ratio_sampler_module
 from cmpl_mm.datasets.semi_split import build_semi_split
-from cmpl_mm.utils.synthetic_videos import generate_dataset
+from cmpl_mm.datasets.synthetic_videos import generate_dataset
 from mmengine.config import Config
 from mmengine.dataset import BaseDataset, ConcatDataset
 from mmengine.registry import init_default_scope

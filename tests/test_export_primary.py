@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import cmpl_mm  # noqa: F401  (compat layer + registration)
-from cmpl_mm.utils.synthetic_videos import generate_dataset
+from cmpl_mm.datasets.synthetic_videos import generate_dataset
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope

@@ -14,7 +14,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmaction.registry import MODELS
 
-from cmpl_mm.utils.nonfinite import (SKIPPED_KEY, NonFiniteLossError,
+from cmpl_mm.models.recognizers.nonfinite_loss import (SKIPPED_KEY, NonFiniteLossError,
                                      nonfinite_loss_terms)
 from helpers import FAST, REPO_ROOT, cfg_options, tiny_data_options
 

@@ -19,7 +19,7 @@ from cmpl_mm.engine.hooks import EMATeacherHook
 from cmpl_mm.models.pseudo_label import (AllClips, EMANetwork, EMATeacher,
                                          FixedThreshold, HardTarget,
                                          SoftTarget, take_record)
-from cmpl_mm.utils.config_check import ConfigError, check_config
+from cmpl_mm.config_check import ConfigError, check_config
 from helpers import REPO_ROOT
 from reference_steps import CASES, fixed_batch, reference_problems, run_case
 

@@ -17,6 +17,7 @@ from mmaction.structures import ActionDataSample
 
 from cmpl_mm.models.pseudo_label import take_record
 from helpers import REPO_ROOT
+from reference_steps import fixed_batch
 
 init_default_scope('mmaction')
 NUM_CLASSES = 8
@@ -132,29 +133,8 @@ def test_fixmatch_uses_its_own_weak_predictions():
 
 
 def fake_batch(batch=2, mu=1, seed=0):
-    g = torch.Generator().manual_seed(seed)
-
-    def clip():
-        return torch.randint(0, 255, (1, 3, 8, 56, 56),
-                             dtype=torch.uint8, generator=g)
-
-    def sample(label=None):
-        ds = ActionDataSample()
-        if label is not None:
-            ds.set_gt_label(label)
-        return ds
-
-    n_unl = batch * mu
-    return dict(
-        inputs=dict(
-            sup=[clip() for _ in range(batch)] + [None] * n_unl,
-            weak=[None] * batch + [clip() for _ in range(n_unl)],
-            strong=[None] * batch + [clip() for _ in range(n_unl)]),
-        data_samples=dict(
-            sup=[sample(i) for i in range(batch)] + [None] * n_unl,
-            weak=[None] * batch + [sample() for _ in range(n_unl)],
-            strong=[None] * batch + [sample() for _ in range(n_unl)]),
-        monitor_only_gt_label=[-1] * batch + list(range(n_unl)))
+    """A batch as ``MultiView`` + ``pseudo_collate`` make it."""
+    return fixed_batch(batch=batch, mu=mu, seed=seed)
 
 
 @pytest.mark.parametrize('algorithm', ['supervised', 'fixmatch', 'cmpl'])

@@ -3,7 +3,7 @@ import pytest
 import torch
 from mmengine.runner import load_checkpoint
 
-from cmpl_mm.utils.compat import UnsafeCheckpointError
+from cmpl_mm.compat import UnsafeCheckpointError
 from helpers import ToyModel, toy_runner
 
 # trains or launches processes: left out of the quick loop (-m "not slow")

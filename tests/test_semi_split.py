@@ -1,9 +1,4 @@
-"""Tests for the labeled/unlabeled split builder.
-
-The module under test is pure Python, so it is loaded from its file: the
-tests do not pay for importing the ``cmpl_mm`` package (torch, MMAction2).
-The CLI test runs the real script, which imports the package normally.
-"""
+"""Tests for the labeled/unlabeled split builder (and the CLI script)."""
 import importlib.util
 import json
 import os.path as osp
@@ -13,21 +8,10 @@ import sys
 
 import pytest
 
+from cmpl_mm.datasets import semi_split as ss
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLI = osp.join(REPO, 'tools', 'data', 'build_semi_split.py')
-
-
-def _load_module():
-    name = 'cmpl_mm_semi_split_under_test'
-    path = osp.join(REPO, 'cmpl_mm', 'datasets', 'semi_split.py')
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses looks the module up
-    spec.loader.exec_module(module)
-    return module
-
-
-ss = _load_module()
 
 # class label -> number of videos
 SIZES = {0: 10, 1: 25, 2: 3, 3: 1, 4: 40}

@@ -7,7 +7,7 @@ import decord
 import numpy as np
 import pytest
 
-from cmpl_mm.utils import synthetic_videos as sv
+from cmpl_mm.datasets import synthetic_videos as sv
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # 4 classes -> 2 x 2 grid: square / cross x moves right / moves left
@@ -307,16 +307,13 @@ def test_cli(tmp_path, capsys):
 
 def test_run_demo_notes_an_old_small_val_set(tmp_path, capsys):
     """Demo data written before the 400-clip default is kept, with a note."""
-    spec = importlib.util.spec_from_file_location(
-        'run_demo', osp.join(REPO, 'tools', 'run_demo.py'))
-    run_demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run_demo)
+    from cmpl_mm.demo import prepare_demo_data
     root = tmp_path / 'old'
     (root / 'semi').mkdir(parents=True)
     (root / 'semi' / 'unlabeled.txt').write_text('v.mp4\n')
     for count, noted in ((80, True), (400, False)):
         (root / 'val.txt').write_text('v.mp4 0\n' * count)
-        run_demo.prepare_demo_data(str(root))
+        prepare_demo_data(str(root))
         out = capsys.readouterr().out
         assert ('lists 80 videos' in out and 'writes 400' in out) == noted
     assert sorted(p.name for p in root.iterdir()) == ['semi', 'val.txt']

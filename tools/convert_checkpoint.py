@@ -12,12 +12,9 @@ Example::
     python tools/convert_checkpoint.py old.pth new.pth
 """
 import argparse
-import os.path as osp
 import sys
 
 import torch
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def plain(value):

@@ -27,19 +27,16 @@ import copy
 import os
 import os.path as osp
 import re
-import sys
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import cmpl_mm  # noqa: E402  (compat layer + registration)
-import torch  # noqa: E402
-from cmpl_mm.datasets import source_config  # noqa: E402
-from cmpl_mm.utils.compat import safe_torch_load  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
-from mmaction.registry import MODELS  # noqa: E402
+import cmpl_mm  # (compat layer + registration)
+import torch
+from cmpl_mm.compat import safe_torch_load
+from cmpl_mm.datasets import source_config
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmaction.registry import MODELS
 
 # keys of the training model's data preprocessor -> exported model's
 PREPROCESSOR_PREFIXES = (('data_preprocessor.data_preprocessor.',

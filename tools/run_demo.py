@@ -13,18 +13,14 @@ Example::
 """
 import argparse
 import glob
-import inspect
-import json
 import os.path as osp
 import sys
 import time
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-
 # torch, mmaction2 and cmpl_mm are imported after the arguments are parsed
-from mmengine.config import DictAction  # noqa: E402  (no torch import)
+from mmengine.config import DictAction  # (no torch import)
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 #: every demo config, by algorithm: configs/<algorithm>_r3d18q_synthetic.py
 CONFIGS = {
@@ -34,40 +30,6 @@ CONFIGS = {
         osp.join(ROOT, 'configs', '*_r3d18q_synthetic.py')))
 }
 DEFAULT_DATA_ROOT = 'data/synthetic'
-
-
-def prepare_demo_data(data_root: str, labeled_per_class: int = 8,
-                      seed: int = 0) -> None:
-    """Generate videos and the labeled/unlabeled split unless present.
-
-    Args:
-        data_root (str): Output folder of the generated dataset.
-        labeled_per_class (int): Labeled videos per class. Defaults to 8.
-        seed (int): Seed of the videos and of the split. Defaults to 0.
-    """
-    from cmpl_mm.datasets.semi_split import build_semi_split
-    from cmpl_mm.utils.synthetic_videos import generate_dataset
-    val_list = osp.join(data_root, 'val.txt')
-    if not osp.exists(val_list):
-        print(f'generating the demo videos into {data_root} ...')
-        generate_dataset(data_root, seed=seed)
-    else:
-        with open(val_list) as f:
-            num_val = sum(1 for line in f if line.strip())
-        defaults = inspect.signature(generate_dataset).parameters
-        expected = (defaults['num_classes'].default *
-                    defaults['val_per_class'].default)
-        if num_val < expected:
-            print(f'note: {val_list} lists {num_val} videos; the generator '
-                  f'now writes {expected} by default (80 were too few to '
-                  f'compare algorithms). Delete {data_root} to regenerate '
-                  'it; the training videos stay the same.')
-    if not osp.exists(osp.join(data_root, 'semi', 'unlabeled.txt')):
-        build_semi_split(
-            osp.join(data_root, 'train.txt'),
-            osp.join(data_root, 'semi'),
-            seed=seed,
-            per_class=labeled_per_class)
 
 
 def point_config_at(cfg, data_root: str) -> None:
@@ -130,20 +92,6 @@ def demo_config(algorithm: str, data_root: str, work_dir: str, seed: int,
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
-
-
-def last_pseudo_stats(work_dir: str):
-    """The last line of ``WORK_DIR/pseudo_label_stats.jsonl`` (None if the
-    run wrote none)."""
-    path = osp.join(work_dir, 'pseudo_label_stats.jsonl')
-    if not osp.isfile(path):
-        return None
-    last = None
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                last = json.loads(line)
-    return last
 
 
 def summary_lines(algorithm: str, metrics: dict, stats, seconds: float,
@@ -227,15 +175,17 @@ def main(argv=None):
     args = parse_args(argv)
     start = time.time()
     import cmpl_mm  # noqa: F401  (compat layer + registration)
-    from cmpl_mm.utils.cli import user_errors
+    from cmpl_mm.cli import user_errors
     with user_errors('run_demo.py', args.traceback):
         return run(args, start)
 
 
 def run(args, start: float) -> int:
     """Prepare the data, train with a quiet console, summarise, plot."""
+    from cmpl_mm.analysis.run_logs import last_pseudo_stats
     from cmpl_mm.datasets.data_check import check_data_paths
-    from cmpl_mm.utils.resources import apply_resource_plan
+    from cmpl_mm.demo import prepare_demo_data
+    from cmpl_mm.engine.resources import apply_resource_plan
     from mmaction.registry import RUNNERS
 
     work_dir = args.work_dir or osp.join('work_dirs',
@@ -278,9 +228,9 @@ def run(args, start: float) -> int:
 
 def write_plots(work_dir: str) -> None:
     """Write the run's curves to ``WORK_DIR/plots`` and print the paths."""
-    import run_logs
-    written = run_logs.plot_single_run(
-        run_logs.load_run(work_dir), osp.join(work_dir, 'plots'))
+    from cmpl_mm.analysis.plots import plot_single_run
+    from cmpl_mm.analysis.run_logs import load_run
+    written = plot_single_run(load_run(work_dir), osp.join(work_dir, 'plots'))
     for name, path in written.items():
         print(f'plot: {path}')
 

@@ -9,7 +9,10 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+# the flags shared with tools/train.py come from that script: a module of
+# cmpl_mm would import torch and mmaction2 with cmpl_mm, and --help answers
+# without them. This folder is on the path when the script runs, not when
+# it is run with runpy (tests/test_readme_commands.py)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 # torch, mmaction2 and cmpl_mm are imported after the arguments are parsed
@@ -73,7 +76,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     import cmpl_mm  # noqa: F401  (compat layer + registration)
-    from cmpl_mm.utils.cli import user_errors
+    from cmpl_mm.cli import user_errors
     with user_errors('test.py', args.traceback):
         run(args)
 
@@ -81,8 +84,8 @@ def main():
 def run(args):
     """Load the config, check its test data and checkpoint, test."""
     from cmpl_mm.datasets.data_check import check_data_paths
-    from cmpl_mm.utils import finish_cpu_distributed_run, setup_cpu_distributed
-    from cmpl_mm.utils.resources import apply_resource_plan
+    from cmpl_mm.compat import finish_cpu_distributed_run, setup_cpu_distributed
+    from cmpl_mm.engine.resources import apply_resource_plan
     from mmengine.config import Config
     from mmengine.logging import print_log
 

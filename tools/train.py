@@ -7,13 +7,10 @@ Example::
 import argparse
 import os
 import os.path as osp
-import sys
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # torch, mmaction2 and cmpl_mm are imported after the arguments are parsed
 # (in main), so that --help and argument errors answer at once
-from mmengine.config import DictAction  # noqa: E402  (no torch import)
+from mmengine.config import DictAction  # (no torch import)
 
 
 def parse_args():
@@ -152,7 +149,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     import cmpl_mm  # noqa: F401  (compat layer + registration)
-    from cmpl_mm.utils.cli import user_errors
+    from cmpl_mm.cli import user_errors
     with user_errors('train.py', args.traceback):
         run(args)
 
@@ -160,9 +157,9 @@ def main():
 def run(args):
     """Load and check the config, size threads and workers, train."""
     from cmpl_mm.datasets.data_check import check_data_paths
-    from cmpl_mm.utils import finish_cpu_distributed_run, setup_cpu_distributed
-    from cmpl_mm.utils.config_check import check_config
-    from cmpl_mm.utils.resources import apply_resource_plan
+    from cmpl_mm.compat import finish_cpu_distributed_run, setup_cpu_distributed
+    from cmpl_mm.config_check import check_config
+    from cmpl_mm.engine.resources import apply_resource_plan
     from mmengine.config import Config
     from mmengine.logging import print_log
 
@@ -183,7 +180,7 @@ def run(args):
 def train(cfg):
     """Build the Runner from ``cfg`` and train; a non-finite loss is
     logged with a hint on the checkpoint to resume from."""
-    from cmpl_mm.utils.nonfinite import NonFiniteLossError
+    from cmpl_mm.models.recognizers.nonfinite_loss import NonFiniteLossError
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
     try:

@@ -4,7 +4,7 @@ A list with a problem must stop the run before training starts, with a
 message that names the file and the 1-based line, instead of failing hours
 later (or silently training on a wrong label). :func:`read_annotation_list`
 reads an MMAction2 list with the line reader of
-:mod:`cmpl_mm.datasets.semi_split` (UTF-8, BOM and CRLF tolerated, blank
+:mod:`cmpl_mm.datasets.list_files` (UTF-8, BOM and CRLF tolerated, blank
 lines skipped, ``file, line N`` messages) and checks every line:
 
 * the file exists (:class:`FileNotFoundError` naming it) and has at least one
@@ -27,7 +27,9 @@ from typing import Dict, List, Optional, Tuple
 
 from mmengine.logging import print_log
 
-from .semi_split import SplitError, _check_exists, _iter_lines, _parse_int
+from . import list_files
+from .dataset_wrappers import source_config
+from .semi_split import SplitError
 
 __all__ = [
     'AnnotationError', 'AnnotationEntry', 'read_annotation_list',
@@ -99,7 +101,7 @@ def read_annotation_list(ann_file: str,
         AnnotationError: On a wrong column count or layout change, a
             non-integer or out-of-range value, or an empty list.
     """
-    _check_exists(ann_file, 'annotation file')
+    list_files.check_exists(ann_file, 'annotation file')
     if num_classes is not None and (isinstance(num_classes, bool)
                                     or not isinstance(num_classes, int)
                                     or num_classes < 1):
@@ -114,50 +116,48 @@ def read_annotation_list(ann_file: str,
     seen: Dict[str, int] = {}
     duplicates: List[Tuple[int, int, str]] = []
     first: Optional[Tuple[bool, int]] = None  # (has label, lineno)
-    try:
-        for lineno, fields in _iter_lines(ann_file):
-            where = f'{ann_file}, line {lineno}'
-            ncols = len(fields)
-            if ncols < min_cols or (max_cols is not None
-                                    and ncols > max_cols):
-                raise AnnotationError(f'{where}: expected {layout}, got '
-                                      f'{ncols} column(s)')
-            has_label = ncols > 1 + num_ints
-            if first is None:
-                first = (has_label, lineno)
-            elif has_label != first[0]:
+    for lineno, fields in list_files.iter_lines(ann_file,
+                                                AnnotationError):
+        where = list_files.where(ann_file, lineno)
+        ncols = len(fields)
+        if ncols < min_cols or (max_cols is not None
+                                and ncols > max_cols):
+            raise AnnotationError(f'{where}: expected {layout}, got '
+                                  f'{ncols} column(s)')
+        has_label = ncols > 1 + num_ints
+        if first is None:
+            first = (has_label, lineno)
+        elif has_label != first[0]:
+            raise AnnotationError(
+                f'{where}: {"a" if has_label else "no"} label, but line '
+                f'{first[1]} has {"one" if first[0] else "none"}; all '
+                'lines must have the same layout')
+        ints = []
+        for name, text in zip(names, fields[1:1 + num_ints]):
+            value = list_files.parse_int(text, ann_file, lineno, name,
+                                         AnnotationError)
+            if value < 0:
+                raise AnnotationError(f'{where}: negative {name} {value}')
+            ints.append(value)
+        labels = []
+        for text in fields[1 + num_ints:]:
+            label = list_files.parse_int(text, ann_file, lineno, 'label',
+                                         AnnotationError)
+            if label < 0:
+                raise AnnotationError(f'{where}: negative label {label}')
+            if num_classes is not None and label >= num_classes:
                 raise AnnotationError(
-                    f'{where}: {"a" if has_label else "no"} label, but line '
-                    f'{first[1]} has {"one" if first[0] else "none"}; all '
-                    'lines must have the same layout')
-            ints = []
-            for name, text in zip(names, fields[1:1 + num_ints]):
-                value = _parse_int(text, ann_file, lineno, name)
-                if value < 0:
-                    raise AnnotationError(f'{where}: negative {name} {value}')
-                ints.append(value)
-            labels = []
-            for text in fields[1 + num_ints:]:
-                label = _parse_int(text, ann_file, lineno, 'label')
-                if label < 0:
-                    raise AnnotationError(f'{where}: negative label {label}')
-                if num_classes is not None and label >= num_classes:
-                    raise AnnotationError(
-                        f'{where}: label {label} out of range for '
-                        f'{num_classes} classes (0-based labels 0..'
-                        f'{num_classes - 1})')
-                labels.append(label)
-            path = fields[0]
-            if path in seen:
-                duplicates.append((lineno, seen[path], path))
-            else:
-                seen[path] = lineno
-            entries.append(
-                AnnotationEntry(path, tuple(ints), tuple(labels), lineno))
-    except SplitError as err:
-        if isinstance(err, AnnotationError):
-            raise
-        raise AnnotationError(str(err)) from None
+                    f'{where}: label {label} out of range for '
+                    f'{num_classes} classes (0-based labels 0..'
+                    f'{num_classes - 1})')
+            labels.append(label)
+        path = fields[0]
+        if path in seen:
+            duplicates.append((lineno, seen[path], path))
+        else:
+            seen[path] = lineno
+        entries.append(
+            AnnotationEntry(path, tuple(ints), tuple(labels), lineno))
     if not entries:
         raise AnnotationError(f'{ann_file}: no entries (the list is empty)')
     for lineno, first_line, path in duplicates[:MAX_DUPLICATE_WARNINGS]:
@@ -183,7 +183,7 @@ def _entry_path(info: dict) -> Optional[str]:
 def _find_line(ann_file: str, path: str) -> Optional[int]:
     """1-based line of ``ann_file`` whose path column ends ``path``."""
     try:
-        for lineno, fields in _iter_lines(ann_file):
+        for lineno, fields in list_files.iter_lines(ann_file, AnnotationError):
             rel = osp.normpath(fields[0])
             if path == rel or path.endswith(osp.sep + rel):
                 return lineno
@@ -234,3 +234,88 @@ def check_no_overlap(labeled, unlabeled) -> None:
         f'{len(shared)} video(s) are in both. Remove them from the unlabeled '
         'list, or set allow_overlap=True on LabeledUnlabeledDataset if the '
         'unlabeled set is meant to include the labeled videos.')
+
+
+# -- before the Runner: the labels of a config's labeled list ------------
+def _label_column(dataset_type) -> Optional[int]:
+    """Index of the first label column in the list file of a dataset type
+    (1 for ``VideoDataset``-like, 2 for ``RawframeDataset``-like)."""
+    from mmaction.datasets import RawframeDataset, VideoDataset
+    from mmaction.registry import DATASETS
+    cls = dataset_type
+    if isinstance(dataset_type, str):
+        try:
+            cls = DATASETS.get(dataset_type)
+        except Exception:
+            cls = None
+    if not isinstance(cls, type):
+        return None
+    if issubclass(cls, VideoDataset):
+        return 1
+    if issubclass(cls, RawframeDataset):
+        return 2
+    return None
+
+
+def labeled_dataset_cfg(train_loader: dict):
+    """``(key, dataset cfg)`` of the labeled training set, or None."""
+    dataset = train_loader.get('dataset')
+    if not isinstance(dataset, dict):
+        return None
+    if isinstance(dataset.get('labeled'), dict):
+        return 'train_dataloader.dataset.labeled', dataset['labeled']
+    if _label_column(source_config(dataset).get('type')) is not None:
+        return 'train_dataloader.dataset', dataset
+    return None
+
+
+def label_range_problems(key: str, dataset: dict, num_key: str,
+                         num_classes: int) -> List[str]:
+    """Labels of a dataset config's list file outside ``[0, num_classes)``,
+    before the Runner is built (one line; several bad lines summarised).
+
+    Args:
+        key (str): The dataset's config key, for the message.
+        dataset (dict): The dataset config.
+        num_key (str): The config key of ``num_classes``, for the message.
+        num_classes (int): The head's number of classes.
+    """
+    dataset = source_config(dataset)
+    column = _label_column(dataset.get('type'))
+    path = list_files.ann_file_path(dataset)
+    if column is None or path is None or '://' in path:
+        return []
+    if not path.endswith('.txt') and '.' in osp.basename(path):
+        return []  # json / pkl annotations: left to the dataset
+    if not osp.isfile(path):
+        return [f'{key}.ann_file={path!r}: file not found']
+    delimiter = dataset.get('delimiter', ' ') if column == 1 else None
+    if dataset.get('with_offset'):
+        column += 1
+    bad, worst, lines_bad = 0, None, []
+    with open(path, encoding='utf-8') as f:
+        for line_no, line in enumerate(f, 1):
+            tokens = line.strip().split(delimiter)
+            if not tokens or tokens == ['']:
+                continue
+            labels = tokens[column:]
+            try:
+                labels = [int(t) for t in labels]
+            except ValueError:
+                return [f'{key}.ann_file={path!r} line {line_no}: label '
+                        f'{labels} is not an integer']
+            if not labels:
+                return [f'{key}.ann_file={path!r} line {line_no}: no label '
+                        '(a labeled list needs a label on every line)']
+            out = [x for x in labels if not 0 <= x < num_classes]
+            if out:
+                bad += 1
+                worst = max(out) if worst is None else max(worst, *out)
+                if len(lines_bad) < 3:
+                    lines_bad.append(line_no)
+    if bad:
+        return [f'{key}.ann_file={path!r}: {bad} line(s) (e.g. line(s) '
+                f'{lines_bad}) have labels outside [0, {num_classes}), up to '
+                f'{worst}, but {num_key}={num_classes}; set num_classes to '
+                'the number of classes of the data (labels are 0-based)']
+    return []

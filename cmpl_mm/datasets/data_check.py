@@ -13,6 +13,8 @@ to run. The tools call it before anything is written.
 import os.path as osp
 from typing import Iterator, List, Optional, Sequence, Tuple
 
+from . import list_files
+
 __all__ = ['DataPathError', 'find_missing_data', 'check_data_paths']
 
 PREPARE_SECTION = ('README, "Training on your data" / "Preparing UCF-101, '
@@ -82,11 +84,8 @@ def find_missing_data(cfg, loaders: Sequence[str]) -> List[str]:
         for key, dataset in _datasets(
                 loader_cfg.get('dataset'), f'{loader}.dataset'):
             data_root: Optional[str] = dataset.get('data_root') or None
-            ann_file = dataset.get('ann_file')
-            if _local(ann_file):
-                path = ann_file
-                if data_root and not osp.isabs(path):
-                    path = osp.join(data_root, path)
+            if _local(dataset.get('ann_file')):
+                path = list_files.ann_file_path(dataset)
                 if not osp.isfile(path):
                     problems.append(
                         f'{key}.ann_file={path!r}: file not found; '

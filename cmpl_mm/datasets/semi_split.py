@@ -59,6 +59,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+from . import list_files
+
 __all__ = [
     'SplitError', 'VideoEntry', 'read_classind', 'read_annotations',
     'parse_ratio', 'num_labeled_for_class', 'split_entries', 'format_entry',
@@ -94,49 +96,6 @@ class VideoEntry:
     lineno: int = 0
 
 
-def _where(file_path: str, lineno: int) -> str:
-    return f'{file_path}, line {lineno}'
-
-
-def _check_exists(file_path: str, what: str) -> None:
-    if not osp.isfile(file_path):
-        raise FileNotFoundError(f'{what} not found: {file_path}')
-
-
-def _iter_lines(file_path: str):
-    """Yield ``(lineno, fields)`` for each non-blank line of a text file.
-
-    Args:
-        file_path: UTF-8 text file (a leading BOM and CRLF endings are
-            accepted).
-
-    Yields:
-        tuple: 1-based line number and the whitespace-separated fields.
-    """
-    with open(file_path, 'rb') as f:
-        data = f.read()
-    if data.startswith(b'\xef\xbb\xbf'):
-        data = data[3:]
-    for lineno, raw in enumerate(data.splitlines(), start=1):
-        try:
-            line = raw.decode('utf-8')
-        except UnicodeDecodeError as exc:
-            raise SplitError(
-                f'{_where(file_path, lineno)}: not valid UTF-8 ({exc.reason})'
-            ) from None
-        fields = line.split()
-        if fields:
-            yield lineno, fields
-
-
-def _parse_int(text: str, file_path: str, lineno: int, what: str) -> int:
-    try:
-        return int(text, 10)
-    except ValueError:
-        raise SplitError(f'{_where(file_path, lineno)}: {what} {text!r} is '
-                         'not an integer') from None
-
-
 def read_classind(classind_file: str) -> List[str]:
     """Read UCF101's ``classInd.txt``.
 
@@ -153,15 +112,16 @@ def read_classind(classind_file: str) -> List[str]:
         SplitError: On a malformed line, a repeated index or name, missing
             indices or an empty file.
     """
-    _check_exists(classind_file, 'classInd file')
+    list_files.check_exists(classind_file, 'classInd file')
     by_index: Dict[int, Tuple[str, int]] = {}
     by_name: Dict[str, int] = {}
-    for lineno, fields in _iter_lines(classind_file):
-        where = _where(classind_file, lineno)
+    for lineno, fields in list_files.iter_lines(classind_file, SplitError):
+        where = list_files.where(classind_file, lineno)
         if len(fields) != 2:
             raise SplitError(f'{where}: expected 2 columns '
                              f'"<index> <ClassName>", got {len(fields)}')
-        index = _parse_int(fields[0], classind_file, lineno, 'class index')
+        index = list_files.parse_int(
+                fields[0], classind_file, lineno, 'class index', SplitError)
         name = fields[1]
         if index < 1:
             raise SplitError(f'{where}: class index {index} must be >= 1 '
@@ -216,7 +176,7 @@ def read_annotations(ann_file: str,
             or out-of-range label, an unknown class folder, a label that
             disagrees with its folder, a duplicate path or an empty list.
     """
-    _check_exists(ann_file, 'annotation file')
+    list_files.check_exists(ann_file, 'annotation file')
     if num_classes is not None:
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) \
                 or num_classes < 1:
@@ -237,8 +197,8 @@ def read_annotations(ann_file: str,
     entries: List[VideoEntry] = []
     seen: Dict[str, int] = {}
     first_cols: Optional[Tuple[int, int]] = None  # (ncols, lineno)
-    for lineno, fields in _iter_lines(ann_file):
-        where = _where(ann_file, lineno)
+    for lineno, fields in list_files.iter_lines(ann_file, SplitError):
+        where = list_files.where(ann_file, lineno)
         ncols = len(fields)
         if ncols not in allowed:
             raise SplitError(f'{where}: expected {layout}, got {ncols} '
@@ -255,7 +215,8 @@ def read_annotations(ann_file: str,
                              f'line {seen[path]})')
 
         if class_names is None:
-            label = _parse_int(fields[-1], ann_file, lineno, 'label')
+            label = list_files.parse_int(
+                fields[-1], ann_file, lineno, 'label', SplitError)
             if label < 0:
                 raise SplitError(f'{where}: negative label {label}')
             if num_classes is not None and label >= num_classes:
@@ -264,7 +225,8 @@ def read_annotations(ann_file: str,
                     f'classes (0-based labels 0..{num_classes - 1})')
             extra = tuple(fields[1:-1])
             for value in extra:
-                frames = _parse_int(value, ann_file, lineno, 'total_frames')
+                frames = list_files.parse_int(
+                value, ann_file, lineno, 'total_frames', SplitError)
                 if frames < 0:
                     raise SplitError(
                         f'{where}: negative total_frames {frames}')
@@ -278,7 +240,8 @@ def read_annotations(ann_file: str,
                                  '(class folder not in the classInd file)')
             label = name_to_label[folder]
             if ncols == 2:
-                given = _parse_int(fields[1], ann_file, lineno, 'label')
+                given = list_files.parse_int(
+                fields[1], ann_file, lineno, 'label', SplitError)
                 if given < 1 or given > len(class_names):
                     raise SplitError(
                         f'{where}: label {given} out of range; UCF101 labels '

@@ -19,7 +19,9 @@ default_hooks = dict(
         save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # mmengine's SyncBuffersHook, minus the EMA teachers' weights
-    sync_buffers=dict(type='SyncLiveBuffersHook'))
+    sync_buffers=dict(type='SyncLiveBuffersHook'),
+    # checkpoints carry the random state; --resume continues its stream
+    random_state=dict(type='RandomStateHook'))
 
 # cudnn_benchmark: cuDNN times its convolution algorithms for each new input
 # shape once and keeps the fastest (training clips have one shape); no

@@ -2,7 +2,7 @@
 
 Trains a real config with MMEngine's ``Runner`` for ``--warmup + --iters``
 iterations on generated videos in the UCF-101 geometry (320x240 pixels,
-25 fps, 4-8 s, mp4; drawn by :func:`cmpl_mm.utils.synthetic_videos.
+25 fps, 4-8 s, mp4; drawn by :func:`cmpl_mm.datasets.synthetic_videos.
 render_clip` at 320x320 and cropped to 240 rows), read through the
 config's own training pipelines (decord decode, crops, ``MultiView``,
 ``VideoRandAugment``), sampler and ``num_workers``. A hook times every
@@ -37,7 +37,6 @@ Examples::
         --clip-size 64 --iters 2 --warmup 1 --step-iters 2 --num-workers 1
 """
 import argparse
-import copy
 import json
 import multiprocessing as mp
 import os
@@ -48,14 +47,12 @@ import tempfile
 import time
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO_ROOT)
-
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
-from cmpl_mm.utils.synthetic_videos import (class_grid,  # noqa: E402
+from cmpl_mm.datasets.synthetic_videos import (class_grid,  # noqa: E402
                                             render_clip)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402

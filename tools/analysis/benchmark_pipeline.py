@@ -20,7 +20,7 @@ Example::
     python tools/analysis/benchmark_pipeline.py --num-samples 200 --repeat 3
 
 Without ``--data-root`` a synthetic data set
-(:func:`cmpl_mm.utils.synthetic_videos.generate_dataset`) is written to a
+(:func:`cmpl_mm.datasets.synthetic_videos.generate_dataset`) is written to a
 temporary folder and removed afterwards.
 """
 import argparse
@@ -36,19 +36,16 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import cv2
+import decord
+import numpy as np
+import torch
 
-import cv2  # noqa: E402
-import decord  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-import cmpl_mm  # noqa: E402,F401  (compat layer + registration)
-from cmpl_mm.utils.synthetic_videos import generate_dataset  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmaction.registry import DATASETS  # noqa: E402
+import cmpl_mm  # noqa: F401  (compat layer + registration)
+from cmpl_mm.datasets.synthetic_videos import generate_dataset
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmaction.registry import DATASETS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CONFIG = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',

@@ -33,19 +33,16 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
+import torch
 
-import torch  # noqa: E402
+import cmpl_mm  # noqa: F401
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
 
-import cmpl_mm  # noqa: E402,F401
-from mmengine.config import Config  # noqa: E402
-from mmengine.optim import build_optim_wrapper  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmaction.registry import MODELS  # noqa: E402
-from mmaction.structures import ActionDataSample  # noqa: E402
-
-from cmpl_mm.models.pseudo_label import BaseAlignment  # noqa: E402
+from cmpl_mm.models.pseudo_label import BaseAlignment
 
 RULES = (
     ('FlexMatchThreshold', dict(type='FlexMatchThreshold', threshold=0.8)),

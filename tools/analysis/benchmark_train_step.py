@@ -106,7 +106,6 @@ import gc
 import json
 import logging
 import multiprocessing as mp
-import os
 import os.path as osp
 import resource
 import statistics
@@ -114,8 +113,6 @@ import sys
 import time
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO_ROOT)
-
 import torch  # noqa: E402
 
 import cmpl_mm  # noqa: E402,F401  (compat layer + registration)

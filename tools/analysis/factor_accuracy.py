@@ -32,15 +32,11 @@ import os.path as osp
 import re
 import sys
 
-# the repository root (cmpl_mm without installing it, as tools/train.py)
-# and this folder (the shared analysis modules)
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from mmengine.config import DictAction
 
-import run_logs  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from checkpoint_eval import validate_checkpoint  # noqa: E402
+from cmpl_mm.analysis.checkpoint_eval import validate_checkpoint
+from cmpl_mm.analysis.run_logs import find_config
+from cmpl_mm.analysis.stats import mean_std
 
 FACTORS = ('top1', 'shape_acc', 'motion_acc', 'motion_axis_acc')
 # how sure each network is (SyntheticFactorAccMetric, probabilities only)
@@ -146,7 +142,7 @@ def main(argv=None):
     args = parse_args(argv)
     rows, failures = [], []
     for work_dir in args.work_dirs:
-        config_path = run_logs.find_config(work_dir)
+        config_path = find_config(work_dir)
         checkpoint = last_checkpoint(work_dir)
         if config_path is None or checkpoint is None:
             failures.append((work_dir, 'no dumped config' if config_path is
@@ -184,7 +180,7 @@ def main(argv=None):
             network, {})
         for key in keys:
             values = [100 * r[key] for r in runs if r.get(key) is not None]
-            mean, std = run_logs.mean_std(values)
+            mean, std = mean_std(values)
             stats[key] = dict(mean=mean if values else None, std=std)
             cells.append('–' if not values else f'{mean:.1f}' + (
                 '' if std is None else f' ± {std:.1f}'))

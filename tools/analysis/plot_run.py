@@ -16,15 +16,14 @@ Example::
     python tools/analysis/plot_run.py work_dirs/demo_cmpl [--out DIR]
 
 The reading and plotting code is shared with ``compare_algorithms.py``
-(``tools/analysis/run_logs.py``).
+(:mod:`cmpl_mm.analysis.run_logs`, :mod:`cmpl_mm.analysis.plots`).
 """
 import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-
-import run_logs  # noqa: E402
+from cmpl_mm.analysis.plots import plot_single_run
+from cmpl_mm.analysis.run_logs import PSEUDO_FILE, load_run
 
 
 def parse_args(argv=None):
@@ -40,17 +39,17 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        run = run_logs.load_run(args.work_dir)
+        run = load_run(args.work_dir)
     except FileNotFoundError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     if not (run.train or run.val or run.pseudo):
         print(f'error: no logs under {args.work_dir} (expected '
               '<timestamp>/vis_data/scalars.json or '
-              f'{run_logs.PSEUDO_FILE})', file=sys.stderr)
+              f'{PSEUDO_FILE})', file=sys.stderr)
         return 2
     out_dir = args.out or osp.join(args.work_dir, 'plots')
-    written = run_logs.plot_single_run(run, out_dir)
+    written = plot_single_run(run, out_dir)
     final = run.final_val()
     if final:
         print(f'last validation at iteration {final["iter"]}: ' + ', '.join(

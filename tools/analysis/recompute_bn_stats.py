@@ -20,18 +20,11 @@ mmaction2 config, its training dataset.
 """
 import argparse
 import copy
-import os.path as osp
 import sys
 
 from mmengine.config import DictAction
 
-# the repository root (cmpl_mm without installing it, as tools/train.py)
-# and this folder (the shared analysis modules)
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-
-from checkpoint_eval import validate_checkpoint  # noqa: E402
+from cmpl_mm.analysis.checkpoint_eval import validate_checkpoint
 
 
 def parse_args(argv=None):

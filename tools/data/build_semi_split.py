@@ -22,10 +22,7 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from cmpl_mm.datasets.semi_split import build_semi_split  # noqa: E402
+from cmpl_mm.datasets.semi_split import build_semi_split
 
 
 def parse_args(argv=None):

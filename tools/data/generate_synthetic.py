@@ -6,16 +6,11 @@ Example::
 
 writes ``data/synthetic/{train,val,classes}.txt`` and
 ``data/synthetic/videos/{train,val}/*.mp4``; see
-:mod:`cmpl_mm.utils.synthetic_videos` for the classes and nuisance factors.
+:mod:`cmpl_mm.datasets.synthetic_videos` for the classes and nuisance factors.
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from cmpl_mm.utils.synthetic_videos import generate_dataset  # noqa: E402
+from cmpl_mm.datasets.synthetic_videos import generate_dataset
 
 
 def parse_args(argv=None):

@@ -1,3 +1,4 @@
-from .ratio_sampler import LabeledUnlabeledRatioSampler
+from .ratio_sampler import (LabeledUnlabeledRatioSampler,
+                            ratio_sampler_problems)
 
-__all__ = ['LabeledUnlabeledRatioSampler']
+__all__ = ['LabeledUnlabeledRatioSampler', 'ratio_sampler_problems']

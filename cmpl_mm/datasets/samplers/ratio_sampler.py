@@ -1,5 +1,6 @@
 """An infinite sampler that mixes labeled and unlabeled samples per batch."""
-from typing import Iterator, Optional, Sized
+import numbers
+from typing import Iterator, List, Optional, Sized
 
 import torch
 from mmengine.dataset import ConcatDataset
@@ -118,3 +119,56 @@ class LabeledUnlabeledRatioSampler(Sampler):
     def skip_batches(self, num_batches: int) -> None:
         """Resume the stream after ``num_batches`` already-trained batches."""
         self.batches_yielded = int(num_batches)
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def ratio_sampler_problems(cfg) -> List[str]:
+    """Problems of a config's ``LabeledUnlabeledRatioSampler`` settings:
+    ``labeled_batch_size`` a positive integer, ``mu`` a non-negative integer,
+    ``train_dataloader.batch_size == labeled_batch_size * (1 + mu)``, and an
+    unlabeled dataset exactly when ``mu > 0``.
+
+    Args:
+        cfg (mmengine.Config | dict): The training config.
+    """
+    loader = cfg.get('train_dataloader')
+    if not isinstance(loader, dict):
+        return []
+    sampler = loader.get('sampler')
+    if not isinstance(sampler, dict) or 'labeled_batch_size' not in sampler:
+        return []
+    problems = []
+    key = 'train_dataloader.sampler'
+    batch, mu = sampler.get('labeled_batch_size'), sampler.get('mu', 1)
+    batch_ok = _is_count(batch) and batch >= 1
+    mu_ok = _is_count(mu) and mu >= 0
+    if not batch_ok:
+        problems.append(f'{key}.labeled_batch_size={batch!r}: must be a '
+                        'positive integer (labeled clips per batch per GPU)')
+    if not mu_ok:
+        problems.append(f'{key}.mu={mu!r}: must be a non-negative integer '
+                        '(unlabeled clips per labeled clip)')
+    if batch_ok and mu_ok:
+        expected = batch * (1 + mu)
+        if loader.get('batch_size') != expected:
+            problems.append(
+                f"train_dataloader.batch_size={loader.get('batch_size')!r} "
+                f'must equal {key}.labeled_batch_size * (1 + {key}.mu) = '
+                f'{batch} * (1 + {mu}) = {expected}')
+        dataset = loader.get('dataset')
+        if isinstance(dataset, dict) and 'labeled' in dataset:
+            has_unlabeled = dataset.get('unlabeled') is not None
+            if mu > 0 and not has_unlabeled:
+                problems.append(
+                    f'{key}.mu={mu} needs unlabeled data, but '
+                    'train_dataloader.dataset.unlabeled is None (set mu=0 '
+                    'for supervised training)')
+            elif mu == 0 and has_unlabeled:
+                problems.append(
+                    f'{key}.mu=0 draws no unlabeled clips, but '
+                    'train_dataloader.dataset.unlabeled is set (set it to '
+                    'None, or mu > 0)')
+    return problems

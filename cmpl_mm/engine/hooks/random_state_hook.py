@@ -23,8 +23,9 @@ augmentations after a resume follow the seed, not the interrupted stream.
 Under distributed training only rank 0 saves checkpoints, so the state is
 not restored there (each rank keeps mmengine's re-seeding).
 
-The hook is added to every Runner on ``import cmpl_mm``
-(:func:`add_to_every_runner`); listing it in ``custom_hooks`` is not needed.
+``configs/_base_/default_runtime.py`` lists it in ``default_hooks``
+(``random_state``), so every config built on it has the hook, whatever its
+``custom_hooks``; set ``default_hooks.random_state=None`` to leave it out.
 """
 import random
 from typing import Optional
@@ -125,20 +126,3 @@ class RandomStateHook(Hook):
             set_random_state(self._before_val)
             self._before_val = None
 
-
-def add_to_every_runner() -> None:
-    """Make ``Runner.register_hooks`` add a :class:`RandomStateHook` when
-    the config does not list one (idempotent)."""
-    from mmengine.runner import Runner
-    original = Runner.register_hooks
-    if getattr(original, '_cmpl_random_state', False):
-        return
-
-    def register_hooks(self, default_hooks=None, custom_hooks=None):
-        original(self, default_hooks, custom_hooks)
-        if not any(isinstance(h, RandomStateHook) for h in self._hooks):
-            self.register_hook(RandomStateHook())
-
-    register_hooks.__doc__ = original.__doc__
-    register_hooks._cmpl_random_state = True
-    Runner.register_hooks = register_hooks

@@ -1,8 +1,9 @@
 """An iteration-based training loop that resumes without replaying data."""
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
-from mmengine.runner.loops import _InfiniteDataloaderIterator
 from mmaction.registry import LOOPS
+
+from ...compat.infinite_dataloader import infinite_dataloader_iterator
 
 
 class _SkipFirst:
@@ -39,7 +40,7 @@ class FastResumeIterBasedTrainLoop(IterBasedTrainLoop):
         if self._iter > 0 and hasattr(sampler, 'skip_batches'):
             sampler.skip_batches(self._iter)
             self.dataloader_iterator = _SkipFirst(
-                _InfiniteDataloaderIterator(self.dataloader), self._iter)
+                infinite_dataloader_iterator(self.dataloader), self._iter)
             print_log(
                 f'Resuming: the sampler skipped {self._iter} batches '
                 'without loading them.',

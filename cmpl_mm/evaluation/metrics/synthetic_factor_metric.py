@@ -6,7 +6,7 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmaction.registry import METRICS
 
-from ...utils.synthetic_videos import class_grid
+from ...datasets.synthetic_videos import class_grid
 
 
 def _motion_axis(motion: str) -> str:
@@ -21,7 +21,7 @@ def _motion_axis(motion: str) -> str:
 @METRICS.register_module()
 class SyntheticFactorAccMetric(BaseMetric):
     """How often the predicted class has the right shape and the right
-    motion, on data from :func:`~cmpl_mm.utils.synthetic_videos.
+    motion, on data from :func:`~cmpl_mm.datasets.synthetic_videos.
     generate_dataset`.
 
     Every demo class is a (shape, motion) pair, so a top-1 error is a wrong

@@ -4,7 +4,7 @@ from typing import Optional
 import torch
 from mmaction.registry import MODELS
 
-from .arg_checks import check_class_count, momentum_arg, positive_arg
+from .arg_checks import momentum_arg, positive_arg
 from .alignment import BaseAlignment
 from .running_state import RunningStateMixin, sum_over_ranks
 
@@ -67,13 +67,7 @@ class DistributionAlignment(RunningStateMixin, BaseAlignment):
             self._init_state(num_classes)
 
     def _init_state(self, num_classes: int) -> None:
-        check_class_count(self, self.p_model.numel(), num_classes)
-        if self.p_model.numel() == num_classes:
-            return
-        uniform = torch.full((num_classes, ), 1.0 / num_classes,
-                             device=self.p_model.device)
-        self.p_model = uniform.clone()
-        self.p_target = uniform.clone()
+        self.start_uniform(num_classes, ('p_model', 'p_target'))
 
     def forward(self, probs, labeled_targets):
         probs = probs.detach()

@@ -4,7 +4,7 @@ from typing import Dict, Optional
 import torch
 from mmaction.registry import MODELS
 
-from .arg_checks import check_class_count, momentum_arg, positive_arg
+from .arg_checks import momentum_arg, positive_arg
 from .masks import BaseMask
 from .running_state import RunningStateMixin, sum_over_ranks
 
@@ -74,14 +74,8 @@ class FreeMatchThreshold(RunningStateMixin, BaseMask):
             self._init_state(num_classes)
 
     def _init_state(self, num_classes: int) -> None:
-        check_class_count(self, self.p_model.numel(), num_classes)
-        if self.p_model.numel() == num_classes:
-            return
-        uniform = torch.full((num_classes, ), 1.0 / num_classes,
-                             device=self.p_model.device)
-        self.time_p = uniform[:1].clone()
-        self.p_model = uniform.clone()
-        self.label_hist = uniform.clone()
+        self.start_uniform(num_classes, ('p_model', 'label_hist'),
+                           single=('time_p', ))
 
     def current_threshold(self) -> Optional[torch.Tensor]:
         """``T(c)`` of every class ``(C,)``, or None before the first

@@ -7,6 +7,8 @@ import torch.distributed as torch_dist
 import torch.nn as nn
 from mmengine.dist import all_gather, all_reduce, get_world_size
 
+from .arg_checks import check_class_count
+
 
 def world_size() -> int:
     """Processes in the default group (1 when not distributed)."""
@@ -68,6 +70,31 @@ class RunningStateMixin(nn.Module):
 
     #: names of the buffers that may start empty
     lazy_buffers: Iterable[str] = ()
+
+    def start_uniform(self, num_classes: int, per_class: Iterable[str],
+                      single: Iterable[str] = ()) -> None:
+        """Size empty class-distribution buffers: each of ``per_class`` to
+        the uniform ``(num_classes,)``, each of ``single`` to ``(1,)``
+        holding ``1 / num_classes``. A no-op once sized; refuses state of
+        another class count.
+
+        Args:
+            num_classes (int): Classes the teacher predicts.
+            per_class (Iterable[str]): Buffers of one value per class (the
+                first one tells whether the state is sized).
+            single (Iterable[str]): Buffers of one value.
+        """
+        per_class = list(per_class)
+        held = getattr(self, per_class[0]).numel()
+        check_class_count(self, held, num_classes)
+        if held == num_classes:
+            return
+        uniform = torch.full((num_classes, ), 1.0 / num_classes,
+                             device=getattr(self, per_class[0]).device)
+        for name in per_class:
+            setattr(self, name, uniform.clone())
+        for name in single:
+            setattr(self, name, uniform[:1].clone())
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata,
                               strict, missing_keys, unexpected_keys,

@@ -6,7 +6,7 @@ import torch
 from mmengine.logging import MessageHub, print_log
 from mmengine.optim import OptimWrapper
 
-from ...utils.nonfinite import (SKIPPED_KEY, NonFiniteLossError,
+from .nonfinite_loss import (SKIPPED_KEY, NonFiniteLossError,
                                 nonfinite_loss_terms)
 
 

@@ -86,7 +86,7 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             above).
             ``threshold`` and ``unsup_weight`` may be dicts keyed by the
             taught network. Unknown keys and bad values raise
-            :class:`~cmpl_mm.utils.config_check.ConfigError` naming the
+            :class:`~cmpl_mm.config_check.ConfigError` naming the
             key. Defaults to None.
         unsup_loss (dict, optional): Deprecated spelling of
             ``semi_train_cfg.loss``. Defaults to None.

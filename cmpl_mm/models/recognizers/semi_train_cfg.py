@@ -3,7 +3,7 @@ config raises.
 
 :class:`~cmpl_mm.models.recognizers.SemiBaseRecognizer` validates its
 ``semi_train_cfg`` with :func:`validate_semi_train_cfg` when it is built;
-``cmpl_mm.utils.config_check.check_config`` runs the same checks on a whole
+``cmpl_mm.config_check.check_config`` runs the same checks on a whole
 training config before anything is built.
 """
 import difflib

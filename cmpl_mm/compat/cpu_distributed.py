@@ -12,6 +12,10 @@ import os
 import torch
 import torch.distributed as dist
 
+from .version_guard import warn_if_untested
+
+TESTED_WITH = dict(mmengine=('0.10.0', '0.11.0'))
+
 
 def setup_cpu_distributed(cfg, launcher: str) -> bool:
     """Prepare ``cfg`` and the process group for a CPU distributed run.
@@ -27,6 +31,11 @@ def setup_cpu_distributed(cfg, launcher: str) -> bool:
         return False
     if launcher == 'slurm':
         _slurm_env_to_torch_env()
+    warn_if_untested(
+        'CPU distributed', TESTED_WITH,
+        "that the Runner still skips init_dist when a process group exists "
+        "and builds model_wrapper_cfg with device_ids=None "
+        '(tests/test_distributed.py).')
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})

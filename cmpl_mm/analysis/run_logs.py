@@ -1,7 +1,9 @@
-"""Read the logs of MMEngine training runs and plot their curves.
+"""Read the logs of MMEngine training runs.
 
-Shared by ``tools/analysis/compare_algorithms.py`` (several algorithms and
-seeds) and ``tools/analysis/plot_run.py`` (one run). A run's work dir holds
+Used by ``tools/analysis/compare_algorithms.py`` (several algorithms and
+seeds), ``tools/analysis/plot_run.py`` (one run) and ``tools/run_demo.py``;
+the curves are plotted by :mod:`cmpl_mm.analysis.plots`. A run's work dir
+holds
 
 * ``<timestamp>/vis_data/scalars.json``: one JSON object per line, written
   by ``LocalVisBackend``; one ``<timestamp>`` folder per start of
@@ -36,19 +38,13 @@ Only iteration-based training loops are supported.
 """
 import glob
 import json
-import math
-import os
 import os.path as osp
-import statistics
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 PSEUDO_FILE = 'pseudo_label_stats.jsonl'
 PSEUDO_PREFIX = 'pseudo/'
 PSEUDO_KEYS = ('mask_ratio', 'precision', 'teacher_accuracy', 'mean_weight',
                'threshold_mean', 'threshold_min', 'threshold_max')
-#: the panels of the pseudo-label plots: mask ratio and precision always,
-#: the threshold of adaptive rules (mean over classes) where a run has it
-PSEUDO_PLOT_KEYS = ('mask_ratio', 'precision', 'threshold_mean')
 NETWORK_ORDER = ('primary', 'auxiliary')
 
 # ---------------------------------------------------------------------- #
@@ -390,235 +386,15 @@ def load_run(work_dir: str) -> RunLog:
     return RunLog(work_dir)
 
 
-# ---------------------------------------------------------------------- #
-# statistics over seeds
-# ---------------------------------------------------------------------- #
-
-
-def mean_std(values: Sequence[float]) -> Tuple[float, Optional[float]]:
-    """Mean and sample standard deviation (n - 1; None for one value)."""
-    values = list(values)
-    if not values:
-        return float('nan'), None
-    mean = statistics.fmean(values) if hasattr(statistics, 'fmean') else \
-        statistics.mean(values)
-    std = statistics.stdev(values) if len(values) > 1 else None
-    return mean, std
-
-
-def aggregate(curves: Sequence[Tuple[Sequence, Sequence]]) -> dict:
-    """Mean, std, min and max over curves, per iteration.
-
-    Args:
-        curves: ``(iters, values)`` per seed. Iterations missing from a
-            seed are left out of that iteration's statistics; NaN values
-            too.
-
-    Returns:
-        dict: ``iter``, ``mean``, ``std`` (0 with one value), ``min``,
-        ``max``, ``n`` lists, sorted by iteration.
-    """
-    by_iter: Dict[int, List[float]] = {}
-    for xs, ys in curves:
-        for x, y in zip(xs, ys):
-            if y is None or (isinstance(y, float) and math.isnan(y)):
-                by_iter.setdefault(x, [])
-                continue
-            by_iter.setdefault(x, []).append(float(y))
-    out = dict(iter=[], mean=[], std=[], min=[], max=[], n=[])
-    for x in sorted(by_iter):
-        values = by_iter[x]
-        out['iter'].append(x)
-        out['n'].append(len(values))
-        if values:
-            mean, std = mean_std(values)
-            out['mean'].append(mean)
-            out['std'].append(std or 0.0)
-            out['min'].append(min(values))
-            out['max'].append(max(values))
-        else:
-            for key in ('mean', 'std', 'min', 'max'):
-                out[key].append(float('nan'))
-    return out
-
-
-# ---------------------------------------------------------------------- #
-# plotting (matplotlib, Agg backend)
-# ---------------------------------------------------------------------- #
-
-
-def _pyplot():
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def plot_band(ax, agg: dict, label: str, color=None, scale: float = 1.0,
-              band: str = 'minmax', marker: str = 'o',
-              linestyle: str = '-') -> None:
-    """A mean curve with a shaded min-max (or +-std) band over seeds."""
-    xs = agg['iter']
-    mean = [m * scale for m in agg['mean']]
-    line, = ax.plot(xs, mean, marker=marker, markersize=3, label=label,
-                    color=color, linestyle=linestyle)
-    if max(agg['n'] or [0]) > 1:
-        if band == 'std':
-            lo = [(m - s) * scale for m, s in zip(agg['mean'], agg['std'])]
-            hi = [(m + s) * scale for m, s in zip(agg['mean'], agg['std'])]
-        else:
-            lo = [v * scale for v in agg['min']]
-            hi = [v * scale for v in agg['max']]
-        ax.fill_between(xs, lo, hi, alpha=0.2, color=line.get_color(),
-                        linewidth=0)
-
-
-def _finish(fig, axes, path: str, title: Optional[str] = None) -> str:
-    from matplotlib.ticker import MaxNLocator
-    for ax in axes:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(True, alpha=0.3)
-        handles, _ = ax.get_legend_handles_labels()
-        if handles:
-            ax.legend(fontsize=8)
-        else:
-            ax.set_xticks([])
-            ax.text(0.5, 0.5, 'no data', ha='center', va='center',
-                    transform=ax.transAxes, color='gray')
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=100)
-    _pyplot().close(fig)
-    return path
-
-
-def single(xs: Sequence, ys: Sequence) -> dict:
-    """One curve in :func:`aggregate`'s format."""
-    return aggregate([(xs, ys)])
-
-
-def plot_val_curves(groups: Dict[str, List[RunLog]], path: str,
-                    keys: Sequence[str] = ('acc/top1', ),
-                    band: str = 'minmax',
-                    title: Optional[str] = None) -> str:
-    """Validation metrics (%) vs iteration, one subplot per key.
-
-    Args:
-        groups: Runs by curve label; each group is averaged over its runs
-            (the seeds) with a ``band`` (``'minmax'`` or ``'std'``).
-    """
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 4),
-                             squeeze=False)
-    axes = list(axes[0])
-    for ax, key in zip(axes, keys):
-        for label, runs in groups.items():
-            curves = [run.val_series(key) for run in runs]
-            if not any(xs for xs, _ in curves):
-                continue
-            n = len(runs)
-            suffix = f' (n={n})' if n > 1 else ''
-            plot_band(ax, aggregate(curves), label + suffix, scale=100.,
-                      band=band)
-        ax.set_xlabel('iteration')
-        ax.set_ylabel(f'validation {key} (%)')
-    return _finish(fig, axes, path, title)
-
-
-def plot_pseudo_curves(groups: Dict[str, List[RunLog]], path: str,
-                       keys: Sequence[str] = ('mask_ratio', 'precision'),
-                       agreement: bool = False, band: str = 'minmax',
-                       title: Optional[str] = None) -> Optional[str]:
-    """Pseudo-label statistics vs iteration for every network of every group.
-
-    One subplot per key (plus the agreement rate of two networks when
-    ``agreement``); one curve per (group, network), averaged over the
-    group's runs. Returns None (and writes nothing) when no run has
-    pseudo-label statistics.
-    """
-    if not any(run.pseudo for runs in groups.values() for run in runs):
+def last_pseudo_stats(work_dir: str):
+    """The last line of ``WORK_DIR/pseudo_label_stats.jsonl`` (None if the
+    run wrote none)."""
+    path = osp.join(work_dir, PSEUDO_FILE)
+    if not osp.isfile(path):
         return None
-    plt = _pyplot()
-    panels = [k for k in keys if k in ('mask_ratio', 'precision') or any(
-        run.pseudo_series(net, k)[0] for runs in groups.values()
-        for run in runs for net in run.networks())]
-    panels += ['agreement_rate'] if agreement else []
-    fig, axes = plt.subplots(1, len(panels),
-                             figsize=(5 * len(panels), 4), squeeze=False)
-    axes = list(axes[0])
-    styles = {'primary': '-', 'auxiliary': '--'}
-    for ax, key in zip(axes, panels):
-        for index, (label, runs) in enumerate(groups.items()):
-            if key == 'agreement_rate':
-                nets = [None]
-            else:
-                nets = []
-                for run in runs:
-                    nets += [n for n in run.networks() if n not in nets]
-            for net in nets:
-                curves = [run.pseudo_series(net, key) for run in runs]
-                agg = aggregate(curves)
-                if not any(agg['n']):  # e.g. precision: nothing accepted
-                    continue
-                # one colour per group (algorithm), one line style per
-                # network; a single group: one colour per network
-                if len(groups) == 1:
-                    name = net or 'weak-view predictions'
-                    color, style = None, '-'
-                else:
-                    name = label if net is None else f'{label}: {net}'
-                    color = f'C{index % 10}'
-                    style = styles.get(net, ':')
-                n = len(runs)
-                plot_band(ax, agg, name + (f' (n={n})' if n > 1 else ''),
-                          band=band, marker='.', color=color,
-                          linestyle=style)
-        ax.set_xlabel('iteration')
-        ax.set_ylabel(key.replace('_', ' '))
-        ax.set_ylim(-0.03, 1.03)
-    return _finish(fig, axes, path, title)
-
-
-def plot_train_losses(run: RunLog, path: str,
-                      title: Optional[str] = None) -> Optional[str]:
-    """Every training scalar whose name contains ``loss`` vs iteration."""
-    keys = run.train_keys('loss')
-    if not keys:
-        return None
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for key in keys:
-        xs, ys = run.train_series(key)
-        ax.plot(xs, ys, label=key, linewidth=1.2)
-    ax.set_xlabel('iteration')
-    ax.set_ylabel('training loss')
-    return _finish(fig, [ax], path, title)
-
-
-def plot_single_run(run: RunLog, out_dir: str) -> Dict[str, str]:
-    """``val_accuracy.png``, ``train_losses.png`` and ``pseudo_labels.png``
-    of one run (the last only when it has pseudo-label statistics).
-
-    Returns:
-        dict: Written paths by plot name.
-    """
-    title = osp.basename(osp.normpath(run.work_dir))
-    written = {}
-    path = plot_val_curves({'primary': [run]},
-                           osp.join(out_dir, 'val_accuracy.png'),
-                           keys=('acc/top1', 'acc/mean1'), title=title)
-    written['val_accuracy'] = path
-    path = plot_train_losses(run, osp.join(out_dir, 'train_losses.png'),
-                             title=title)
-    if path:
-        written['train_losses'] = path
-    path = plot_pseudo_curves(
-        {title: [run]}, osp.join(out_dir, 'pseudo_labels.png'),
-        keys=PSEUDO_PLOT_KEYS,
-        agreement=any('agreement_rate' in r for r in run.pseudo),
-        title=title)
-    if path:
-        written['pseudo_labels'] = path
-    return written
+    last = None
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                last = json.loads(line)
+    return last

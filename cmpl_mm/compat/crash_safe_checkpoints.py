@@ -27,8 +27,10 @@ cmpl_mm``) makes every such write atomic, without copying mmengine code:
   for one extra checkpoint is needed meanwhile).
 * temporary files left by a killed process (same host, process gone) are
   removed by the next atomic write into that directory.
-* :class:`~cmpl_mm.engine.hooks.random_state_hook.RandomStateHook` is
-  added to every Runner, so ``--resume`` also restores the random state.
+
+It relies on mmengine internals: ``mmengine.fileio.io.backend_instances``
+(backends created before the patch are dropped from it) and the module-level
+``open`` of ``mmengine.hooks.checkpoint_hook``.
 """
 import builtins
 import functools
@@ -39,6 +41,10 @@ import os.path as osp
 import re
 import socket
 import threading
+
+from .version_guard import warn_if_untested
+
+TESTED_WITH = dict(mmengine=('0.10.0', '0.11.0'))
 
 _HOST = re.sub(r'[^A-Za-z0-9-]', '-', socket.gethostname()) or 'host'
 TEMP_RE = re.compile(r'^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)-'
@@ -289,8 +295,7 @@ def _remove_after_saving(method):
 
 
 def apply_crash_safety() -> None:
-    """Install atomic checkpoint writes and random-state resume (idempotent).
-    """
+    """Install atomic checkpoint writes (idempotent)."""
     global AtomicLocalBackend
     from mmengine.fileio import io as fileio_io
     from mmengine.fileio import register_backend
@@ -299,6 +304,12 @@ def apply_crash_safety() -> None:
     from mmengine.hooks import checkpoint_hook as checkpoint_hook_module
 
     if AtomicLocalBackend is None:
+        warn_if_untested(
+            'crash-safe checkpoints', TESTED_WITH,
+            'that mmengine.fileio.io.backend_instances, the module-level '
+            'open() of mmengine.hooks.checkpoint_hook and CheckpointHook.'
+            '_save_checkpoint_with_step / _save_best_checkpoint still exist '
+            '(tests/test_crash_resume.py).')
         AtomicLocalBackend = _atomic_local_backend_class()
     register_backend('local', AtomicLocalBackend, force=True, prefixes='')
     # drop singletons created before this (mmengine.fileio.get/put/dump)
@@ -310,5 +321,3 @@ def apply_crash_safety() -> None:
     for name in ('_save_checkpoint_with_step', '_save_best_checkpoint'):
         setattr(CheckpointHook, name,
                 _remove_after_saving(getattr(CheckpointHook, name)))
-    from ..engine.hooks.random_state_hook import add_to_every_runner
-    add_to_every_runner()

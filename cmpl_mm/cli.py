@@ -15,8 +15,8 @@ TRACEBACK_ENV = 'CMPL_MM_TRACEBACK'
 
 def user_error_types() -> Tuple[Type[BaseException], ...]:
     """Errors caused by the user's data, config or checkpoint (not bugs)."""
-    from ..datasets.data_check import DataPathError
-    from ..datasets.semi_split import SplitError
+    from .datasets.data_check import DataPathError
+    from .datasets.semi_split import SplitError
     from .compat import UnsafeCheckpointError
     from .config_check import ConfigError
     return (DataPathError, ConfigError, SplitError, UnsafeCheckpointError)

@@ -1,0 +1,245 @@
+"""The markdown reports of the comparison tools: mean ± std tables, the
+paired gaps between algorithms, failed runs, plots and commands."""
+import datetime
+import os
+import os.path as osp
+import platform
+import sys
+
+from .comparison import METRICS, config_name, shell_join, tail
+
+
+def pct(value) -> str:
+    return '–' if value is None else f'{100 * value:.2f}'
+
+
+def mean_pm_std(stat: dict) -> str:
+    if not stat['n']:
+        return '–'
+    std = 'n/a (1 seed)' if stat['std'] is None else pct(stat['std'])
+    return f'{pct(stat["mean"])} ± {std}'
+
+
+def gap_table(gaps) -> list:
+    """Markdown lines of :func:`pairwise_gaps` (none without a pair)."""
+    if not gaps:
+        return []
+    lines = [
+        '## Gaps between algorithms (top-1)', '',
+        'Paired by seed: later config minus earlier one, in points, over '
+        'the seeds both finished. *Separated* means at least 2 such seeds, '
+        'the same sign on each, and a gap larger than the spread (std over '
+        'seeds) of either algorithm. *Seeds for 2 SE*: how many paired '
+        'seeds would put the gap two standard errors of the mean '
+        'difference from zero, if the std stayed as measured.', '',
+        '| pair | configs | seeds | gap | per seed | std of the differences '
+        '| larger spread | separated | seeds for 2 SE |',
+        '|---|---|---|---|---|---|---|---|---|'
+    ]
+    for g in gaps:
+        per_seed = ', '.join(f's{s}: {100 * d:+.2f}'
+                             for s, d in g['per_seed'].items()) or '–'
+        gap = '–' if g['gap'] is None else f'{100 * g["gap"]:+.2f}'
+        lines.append(f'| {g["label"]} | `{g["later"]}` − `{g["earlier"]}` | '
+                     f'{len(g["seeds"])} | {gap} | {per_seed} | '
+                     f'{pct(g["std"])} | {pct(g["spread"])} | '
+                     f'{g["verdict"]} | {g["seeds_needed"] or "–"} |')
+    return lines + ['']
+
+
+def plot_markdown(plots) -> list:
+    """A ``## Plots`` section linking the PNGs (beside the report)."""
+    if not plots:
+        return []
+    return ['## Plots', ''] + [
+        f'![{name}]({osp.basename(path)})' for name, path in plots.items()
+    ] + ['']
+
+
+def comparison_markdown(runs, summary, gaps, plots, command_line,
+                        options) -> str:
+    """``results.md`` of ``tools/analysis/compare_algorithms.py``.
+
+    Args:
+        runs (list[Run]): Every run, in training order.
+        summary (dict): :func:`cmpl_mm.analysis.comparison.summarize`.
+        gaps (list[dict]): :func:`cmpl_mm.analysis.stats.pairwise_gaps`.
+        plots (dict): Plot paths by name (linked beside the report).
+        command_line (str): The comparison's command.
+        options (dict): ``{config: (kept, left out)}``
+            (:func:`cmpl_mm.analysis.comparison.options_per_config`).
+    """
+    lines = ['# Algorithm comparison', '']
+    lines += [
+        f'Created {datetime.datetime.now().isoformat(timespec="seconds")} '
+        f'on {platform.node() or "?"} (Python {platform.python_version()}'
+        f'{torch_version()}).', '',
+        'Accuracies (%) are those of the **last validation** of each run '
+        '(the primary network), as mean ± sample standard deviation (n-1) '
+        'over the seeds that finished.', ''
+    ]
+    lines += [
+        '| algorithm | config | seeds | top-1 (mean ± std) | '
+        'mean-class (mean ± std) | top-1 per seed | mean-class per seed | '
+        'last val. iteration |',
+        '|---|---|---|---|---|---|---|---|'
+    ]
+    for entry in summary.values():
+        per_seed = {}
+        for key, _ in METRICS:
+            per_seed[key] = ', '.join(
+                f's{s}: {pct(v)}'
+                for s, v in entry[key]['per_seed'].items()) or '–'
+        seeds = f'{entry["n"]}/{len(entry["seeds"])}'
+        iters = ', '.join(str(i) for i in entry['final_iter']) or '–'
+        lines.append(
+            f'| {entry["algorithm"]} | `{entry["name"]}` | {seeds} | '
+            f'{mean_pm_std(entry["acc/top1"])} | '
+            f'{mean_pm_std(entry["acc/mean1"])} | {per_seed["acc/top1"]} | '
+            f'{per_seed["acc/mean1"]} | {iters} |')
+    lines.append('')
+    lines += gap_table(gaps)
+
+    failed = [r for r in runs if not r.ok]
+    if failed:
+        lines += [f'## Failed runs ({len(failed)} of {len(runs)})', '']
+        for run in failed:
+            lines += [
+                f'### `{run.name}` seed {run.seed}: {run.status()}', '',
+                f'Log: `{run.log_file}`. Last lines:', '', '```',
+                tail(run.log_file).rstrip('\n') or '(empty log)', '```', ''
+            ]
+    else:
+        lines += [f'All {len(runs)} runs finished.', '']
+
+    lines += plot_markdown(plots)
+    if 'pseudo_labels' not in plots:
+        lines += [
+            'No pseudo-label statistics were logged (no FixMatch / CMPL '
+            'run finished with `PseudoLabelStatsHook`).', ''
+        ]
+
+    lines += [
+        '## Commands', '', f'Run in `{os.getcwd()}`; `python` is '
+        f'`{sys.executable}`. This comparison:', '', '```', command_line,
+        '```', ''
+    ]
+    dropped = {c: d for c, (_, d) in options.items() if d}
+    if dropped:
+        lines += [
+            'Options left out of a config that has no such part (see '
+            '`compare_algorithms.py --help`):', ''
+        ]
+        lines += [
+            f'- `{config_name(c)}`: ' + ' '.join(f'`{o}`' for o in d)
+            for c, d in dropped.items()
+        ]
+        lines.append('')
+    lines += [
+        'Runs, in this order (per config, `--seed` and `--work-dir` '
+        'differ and the `--cfg-options` are the same):', '',
+        '| config | seed | status | time (s) | command |',
+        '|---|---|---|---|---|'
+    ]
+    for run in runs:
+        duration = '–' if run.duration is None else f'{run.duration:.0f}'
+        lines.append(f'| `{run.name}` | {run.seed} | {run.status()} | '
+                     f'{duration} | `{shell_join(run.command)}` |')
+    lines.append('')
+    return '\n'.join(lines)
+
+
+def torch_version() -> str:
+    try:
+        import torch
+        return f', torch {torch.__version__}'
+    except ImportError:
+        return ''
+
+
+def merged_markdown(sources, runs, summary, gaps, conflicts, plots) -> str:
+    """``results.md`` of ``tools/analysis/merge_comparisons.py``.
+
+    Args:
+        sources (list[str]): The merged ``results.json`` files.
+        runs (dict): :class:`cmpl_mm.analysis.recorded.RecordedRun` by
+            (config name, seed).
+        summary, gaps, plots: As :func:`comparison_markdown`'s.
+        conflicts (dict): :func:`cmpl_mm.analysis.recorded.option_conflicts`.
+    """
+    lines = [
+        '# Merged algorithm comparison', '',
+        f'Created {datetime.datetime.now().isoformat(timespec="seconds")} '
+        'by `tools/analysis/merge_comparisons.py` from: ' +
+        ', '.join(f'`{p}`' for p in sources) + '.', '',
+        'Last validation of each finished run (the primary network), mean '
+        '± sample std (n-1) over the seeds found.', '',
+        '| algorithm | config | seeds | top-1 (mean ± std) | '
+        'mean-class (mean ± std) | top-1 per seed |', '|---|---|---|---|---|---|'
+    ]
+    for entry in summary.values():
+        per_seed = ', '.join(
+            f's{s}: {pct(v)}'
+            for s, v in sorted(entry["acc/top1"]["per_seed"].items(),
+                               key=lambda kv: int(kv[0])))
+        lines.append(
+            f'| {entry["algorithm"]} | `{entry["name"]}` | {entry["n"]} | '
+            f'{mean_pm_std(entry["acc/top1"])} | '
+            f'{mean_pm_std(entry["acc/mean1"])} | {per_seed} |')
+    lines.append('')
+    lines += gap_table(gaps)
+    lines += plot_markdown(plots)
+    if conflicts:
+        lines += ['## Runs of one config with different options', '']
+        for name, variants in conflicts.items():
+            for options, where in variants.items():
+                lines.append(f'- `{name}`: `{" ".join(options)}` in '
+                             f'{", ".join(where)}')
+        lines.append('')
+    lines += ['## Runs', '', '| config | seed | source | command |',
+              '|---|---|---|---|']
+    for run in runs.values():
+        lines.append(f'| `{run.name}` | {run.seed} | `{run.source}` | '
+                     f'`{run.command_line}` |')
+    lines.append('')
+    return '\n'.join(lines)
+
+
+def comparison_json(command_line, configs, seeds, cfg_options, options,
+                    summary, gaps, runs, plots) -> dict:
+    """``results.json`` of ``tools/analysis/compare_algorithms.py``:
+    the arguments of :func:`comparison_markdown`, the configs, seeds and
+    options common to every run, and every run's record
+    (:meth:`cmpl_mm.analysis.comparison.Run.to_json`)."""
+    return dict(
+        command_line=command_line,
+        cwd=os.getcwd(),
+        created=datetime.datetime.now().isoformat(timespec='seconds'),
+        configs=configs,
+        seeds=seeds,
+        cfg_options=cfg_options,
+        cfg_options_left_out={
+            c: dropped
+            for c, (_, dropped) in options.items() if dropped
+        },
+        algorithms=list(summary.values()),
+        gaps=gaps,
+        runs=[r.to_json() for r in runs],
+        plots={k: osp.basename(v)
+               for k, v in plots.items()})
+
+
+def merged_json(sources, runs, summary, gaps, plots) -> dict:
+    """``results.json`` of ``tools/analysis/merge_comparisons.py``."""
+    return dict(
+        created=datetime.datetime.now().isoformat(timespec='seconds'),
+        sources=sources,
+        algorithms=list(summary.values()),
+        gaps=gaps,
+        plots=plots,
+        runs=[
+            dict(name=r.name, seed=r.seed, config=r.config,
+                 final_val=r.final_val, source=r.source,
+                 command_line=r.command_line)
+            for r in runs.values()
+        ])

@@ -1,0 +1,66 @@
+"""Refuse a bad training config before anything is built or loaded.
+
+:func:`check_config` is called by ``tools/train.py`` right after the
+command-line overrides are merged, before ``Runner.from_cfg``: a typo in a
+hyper-parameter or a mismatch between the model and the data then fails in
+a second with a message naming the offending key, instead of after minutes
+of data loading (or, worse, trains silently on a wrong setting).
+
+The ``semi_train_cfg`` checks are shared with
+:class:`~cmpl_mm.models.recognizers.SemiBaseRecognizer`, which validates its
+``semi_train_cfg`` again when it is built, whatever built it.
+
+Each check lives next to what it checks (each runs only where the config
+has the part it concerns, so a plain mmaction2 config passes through):
+
+* :func:`cmpl_mm.models.model_check.model_problems`: ``model.type`` (the
+  algorithm) and every network's recognizer, backbone and head ``type`` are
+  registered in mmaction2's ``MODELS`` registry; ``model.semi_train_cfg``
+  as the algorithm class states it: known keys only, ``threshold`` in
+  [0, 1] (also each value of a per-network dict), non-negative weights,
+  integer ``warmup_iters >= 0``, ``unlabeled_forward`` in ``('joint',
+  'separate')``, ``nonfinite_loss`` in ``('raise', 'skip')``, the
+  pseudo-labeling parts, and the class's own checks (CMPL: the auxiliary's
+  ``num_classes``, when given, equals the primary's);
+* :func:`cmpl_mm.datasets.samplers.ratio_sampler_problems`, the ratio
+  sampler: ``labeled_batch_size`` a positive integer, ``mu`` a
+  non-negative integer, ``train_dataloader.batch_size ==
+  labeled_batch_size * (1 + mu)``, and an unlabeled dataset exactly when
+  ``mu > 0``;
+* :func:`cmpl_mm.datasets.annotation_check.label_range_problems`: the
+  labeled list file exists and its labels lie in ``[0, num_classes)`` of the
+  head.
+"""
+from .datasets.annotation_check import (label_range_problems,
+                                        labeled_dataset_cfg)
+from .datasets.samplers import ratio_sampler_problems
+from .models.model_check import deployed_num_classes, model_problems
+from .models.recognizers.semi_train_cfg import ConfigError, _is_int
+
+
+def check_config(cfg) -> None:
+    """Raise :class:`ConfigError` listing every problem found in ``cfg``.
+
+    Args:
+        cfg (mmengine.Config | dict): The merged training config (after
+            ``--cfg-options``).
+    """
+    problems = []
+    model = cfg.get('model')
+    if isinstance(model, dict):
+        problems += model_problems(model)
+    problems += ratio_sampler_problems(cfg)
+    loader = cfg.get('train_dataloader')
+    if isinstance(model, dict) and isinstance(loader, dict):
+        head = deployed_num_classes(model)
+        labeled = labeled_dataset_cfg(loader)
+        if head is not None and labeled is not None:
+            num_key, num_classes = head
+            if not (_is_int(num_classes) and num_classes >= 1):
+                problems.append(f'{num_key}={num_classes!r}: must be a '
+                                'positive integer')
+            else:
+                problems += label_range_problems(*labeled, num_key,
+                                                 num_classes)
+    if problems:
+        raise ConfigError(problems)
