@@ -68,7 +68,8 @@ def run_case(algorithm: str, forward: str, steps: int = 3,
     history = []
     for step in range(steps):
         log_vars = model.train_step(fixed_batch(seed=step), optim)
-        history.append({k: float(v) for k, v in log_vars.items()})
+        history.append({k: float(torch.as_tensor(v).detach())
+                        for k, v in log_vars.items()})
     checksums = {name: float(p.detach().double().sum())
                  for name, p in model.named_parameters()}
     return dict(losses=history, checksums=checksums)
