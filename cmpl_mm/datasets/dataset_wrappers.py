@@ -28,7 +28,7 @@ import logging
 import warnings
 from typing import Any, Set
 
-from mmengine.dataset.base_dataset import force_full_init
+from mmengine.dataset.base_dataset import BaseDataset, force_full_init
 from mmengine.logging import print_log
 from mmaction.registry import DATASETS
 
@@ -174,21 +174,13 @@ class SourceDatasetWrapper:
         info = self.dataset.get_data_info(idx)
         return hide_label(info) if self.hide_labels else info
 
-    def __getitem__(self, idx: int) -> Any:
-        """The source's ``__getitem__`` with this wrapper's data info."""
-        if not self._fully_initialized:
-            self.full_init()
-        source = self.dataset
-        for _ in range(source.max_refetch + 1):
-            data = source.pipeline(self.get_data_info(idx))
-            if data is not None:
-                return data
-            if source.test_mode:
-                raise Exception('Test time pipline should not get `None` '
-                                'data_sample')
-            idx = source._rand_another()
-        raise Exception(f'Cannot find valid image after {source.max_refetch}'
-                        '! Please check your image path and pipeline')
+    def prepare_data(self, idx: int) -> Any:
+        """The source's pipeline on this wrapper's data info."""
+        return self.dataset.pipeline(self.get_data_info(idx))
+
+    # mmengine's refetch loop (test mode, ``max_refetch``, ``_rand_another``
+    # read through from the source) around :meth:`prepare_data`
+    __getitem__ = BaseDataset.__getitem__
 
     def __getattr__(self, name: str):
         # the source's attributes (ann_file, pipeline, test_mode, ...); not
