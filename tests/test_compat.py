@@ -143,6 +143,7 @@ def test_convert_checkpoint_makes_foreign_file_loadable(tmp_path):
 # -- version guards ----------------------------------------------------------
 def test_every_patch_names_the_versions_it_was_tested_with():
     import importlib
+    import inspect
     import pkgutil
 
     import cmpl_mm.compat as package
@@ -150,7 +151,10 @@ def test_every_patch_names_the_versions_it_was_tested_with():
                if name != 'version_guard']
     assert len(patches) == 7
     for name in patches:
-        tested = importlib.import_module(f'cmpl_mm.compat.{name}').TESTED_WITH
+        module = importlib.import_module(f'cmpl_mm.compat.{name}')
+        tested = module.TESTED_WITH
+        # the range is checked where the patch acts, not only declared
+        assert 'warn_if_untested(' in inspect.getsource(module), name
         assert tested and all(
             len(bounds) == 2 for bounds in tested.values()), name
         # the stack this suite runs on is the tested one
