@@ -147,6 +147,28 @@ def test_labeled_list_without_labels(tiny_dataset, tmp_path):
     assert 'line 2: no label' in problems(cfg)
 
 
+def test_label_range_read_like_the_other_list_readers(tmp_path):
+    """The pre-Runner label check reads a list as the dataset-time reader
+    does: BOM and CRLF accepted, ``delimiter`` honoured, a non-UTF-8 line
+    reported with its file and line instead of a traceback."""
+    from cmpl_mm.datasets.annotation_check import label_range_problems
+
+    def check(content, **extra):
+        listing = tmp_path / 'list.txt'
+        listing.write_bytes(content)
+        dataset = dict(type='VideoDataset', ann_file=str(listing), **extra)
+        return label_range_problems('d', dataset, 'num_classes', 3)
+
+    assert check(b'\xef\xbb\xbfa.mp4 0\r\nb.mp4 2\r\n\r\n') == []
+    assert check(b'a.mp4,0\nb.mp4,2\n', delimiter=',') == []
+    comma_bad = check(b'a.mp4,0\nb.mp4,5\n', delimiter=',')
+    assert 'line(s) [2]' in comma_bad[0] and 'up to 5' in comma_bad[0]
+    # with the default delimiter the same file has no label column
+    assert 'line 1: no label' in check(b'a.mp4,0\n')[0]
+    latin1 = check(b'a.mp4 0\n\xe9t\xe9.mp4 1\n')
+    assert len(latin1) == 1 and 'line 2: not valid UTF-8' in latin1[0]
+
+
 def test_unknown_algorithm(tiny_dataset):
     cfg = load('cmpl', tiny_dataset)
     cfg.model.type = 'CMPLRecogniser'

@@ -293,11 +293,9 @@ def label_range_problems(key: str, dataset: dict, num_key: str,
     if dataset.get('with_offset'):
         column += 1
     bad, worst, lines_bad = 0, None, []
-    with open(path, encoding='utf-8') as f:
-        for line_no, line in enumerate(f, 1):
-            tokens = line.strip().split(delimiter)
-            if not tokens or tokens == ['']:
-                continue
+    try:
+        for line_no, tokens in list_files.iter_lines(path,
+                                                     delimiter=delimiter):
             labels = tokens[column:]
             try:
                 labels = [int(t) for t in labels]
@@ -313,6 +311,8 @@ def label_range_problems(key: str, dataset: dict, num_key: str,
                 worst = max(out) if worst is None else max(worst, *out)
                 if len(lines_bad) < 3:
                     lines_bad.append(line_no)
+    except ValueError as exc:  # not UTF-8: iter_lines names file and line
+        return [f'{key}.ann_file: {exc}']
     if bad:
         return [f'{key}.ann_file={path!r}: {bad} line(s) (e.g. line(s) '
                 f'{lines_bad}) have labels outside [0, {num_classes}), up to '

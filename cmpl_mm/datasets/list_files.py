@@ -26,7 +26,8 @@ def check_exists(file_path: str, what: str) -> None:
         raise FileNotFoundError(f'{what} not found: {file_path}')
 
 
-def iter_lines(file_path: str, error: Type[Exception] = ValueError
+def iter_lines(file_path: str, error: Type[Exception] = ValueError,
+               delimiter: Optional[str] = None
                ) -> Iterator[Tuple[int, List[str]]]:
     """Yield ``(lineno, fields)`` for each non-blank line of a text file.
 
@@ -34,9 +35,11 @@ def iter_lines(file_path: str, error: Type[Exception] = ValueError
         file_path (str): UTF-8 text file (a leading BOM and CRLF endings are
             accepted).
         error (type): Raised for a line that is not valid UTF-8.
+        delimiter (str, optional): Field separator, as ``VideoDataset``'s
+            ``delimiter``; None splits on any whitespace.
 
     Yields:
-        tuple: 1-based line number and the whitespace-separated fields.
+        tuple: 1-based line number and the line's fields.
     """
     with open(file_path, 'rb') as f:
         data = f.read()
@@ -48,9 +51,9 @@ def iter_lines(file_path: str, error: Type[Exception] = ValueError
         except UnicodeDecodeError as exc:
             raise error(f'{where(file_path, lineno)}: not valid UTF-8 '
                         f'({exc.reason})') from None
-        fields = line.split()
-        if fields:
-            yield lineno, fields
+        line = line.strip()
+        if line:
+            yield lineno, line.split(delimiter)
 
 
 def parse_int(text: str, file_path: str, lineno: int, what: str,
