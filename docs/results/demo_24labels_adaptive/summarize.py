@@ -1,74 +1,153 @@
-"""Tables of docs/results/README.md, "Adaptive thresholds at 24 labels": top-1 at
-iteration 2400 paired by seed (FixMatch, CMPL and supervised from
-docs/results/demo_24labels_seeds/merged/results.json) and pseudo-label
-statistics of the runs in work_dirs/evidence24. Run from the repository root:
-python docs/results/demo_24labels_adaptive/summarize.py"""
-import json, os.path as osp, sys
-from cmpl_mm.analysis.run_logs import load_run
+"""Tables of docs/results/README.md, "Adaptive thresholds at 24 labels".
+
+Top-1 at iteration 2400 paired by seed (FixMatch, CMPL and supervised from
+docs/results/demo_24labels_seeds/merged/results.json; the adaptive runs from
+the validation lines copied beside this script) and the pseudo-label
+statistics of each run's copied ``pseudo_label_stats.jsonl``. Reads only
+files in the repository. Run from the repository root:
+
+    python docs/results/demo_24labels_adaptive/summarize.py
+
+After new runs in work_dirs/evidence24/NAME/seedS, copy their files here
+first with ``--collect NAME``.
+"""
+import argparse
+import glob
+import json
+import os.path as osp
+import re
+import shutil
+import statistics
+
 from cmpl_mm.analysis.stats import mean_std, paired_gap
 
-old = json.load(open('docs/results/demo_24labels_seeds/merged/results.json'))
-top1 = {}
-for run in old['runs']:
-    algo = run['name'].split('_')[0]
-    top1.setdefault(algo, {})[str(run['seed'])] = run['final_val']['acc/top1']
-pseudo = {}
-for name in ('flexmatch', 'cmpl-flexmatch', 'cmpl-distalign'):
-    for seed in range(5):
-        wd = f'work_dirs/evidence24/{name}/seed{seed}'
-        if not osp.isfile(osp.join(wd, 'iter_2400.pth')):
-            continue
-        log = load_run(wd)
-        final = [v for v in log.val if v['iter'] == 2400]
-        if final:
-            top1.setdefault(name, {})[str(seed)] = final[-1]['acc/top1']
-        pseudo[(name, seed)] = log.pseudo[-1] if log.pseudo else None
-print('| config | ' + ' | '.join(f'seed {s}' for s in range(5)) + ' | mean ± std |')
-print('|---|' + '---|' * 6)
-for algo in ('supervised', 'fixmatch', 'flexmatch', 'cmpl', 'cmpl-flexmatch', 'cmpl-distalign'):
-    vals = top1.get(algo, {})
-    if not vals:
-        continue
-    m, s = mean_std([100 * v for v in vals.values()])
-    cells = [f'{100 * vals[str(k)]:.2f}' if str(k) in vals else '-' for k in range(5)]
-    print(f'| {algo} | ' + ' | '.join(cells) + f' | {m:.2f} ± {s:.2f} |' if s is not None else f'| {algo} | ' + ' | '.join(cells) + f' | {m:.2f} |')
-print()
-def spread(a):
-    v = [100 * x for x in top1[a].values()]
-    return mean_std(v)[1]
-for a, b in (('fixmatch', 'flexmatch'), ('cmpl', 'cmpl-flexmatch'), ('cmpl', 'cmpl-distalign'), ('fixmatch', 'cmpl-flexmatch'), ('fixmatch', 'cmpl-distalign')):
-    if b not in top1: continue
-    g = paired_gap({k: 100 * v for k, v in top1[a].items()}, {k: 100 * v for k, v in top1[b].items()}, [spread(a), spread(b)])
-    print(f'{b} - {a}: seeds {g["seeds"]}, per seed ' + ', '.join(f'{d:+.2f}' for d in g['per_seed'].values()) + f'; mean {g["gap"]:+.2f}' + (f' ± {g["std"]:.2f}' if g['std'] is not None else '') + f'; {g["verdict"]}; seeds needed {g["seeds_needed"]}')
-print()
-print('| run | network | mask ratio | precision | threshold mean (min-max) |')
-print('|---|---|---|---|---|')
-for (name, seed), rec in sorted(pseudo.items()):
-    if rec is None: continue
-    for net in ('primary', 'auxiliary'):
-        r = rec.get(net)
-        if not r: continue
-        th = (f"{r['threshold_mean']:.2f} ({r['threshold_min']:.2f}-{r['threshold_max']:.2f})" if 'threshold_mean' in r else '-')
-        print(f"| {name} seed {seed} | {net} | {r['mask_ratio']:.2f} | {r['precision']:.2f} | {th} |")
+HERE = osp.dirname(osp.abspath(__file__))
+SEEDS = range(5)
+RUNS = ('flexmatch', 'cmpl-flexmatch', 'cmpl-distalign')
+ROWS = ('supervised', 'fixmatch', 'flexmatch', 'cmpl', 'cmpl-flexmatch',
+        'cmpl-distalign')
+GAPS = (('fixmatch', 'flexmatch'), ('cmpl', 'cmpl-flexmatch'),
+        ('cmpl', 'cmpl-distalign'), ('fixmatch', 'cmpl-flexmatch'),
+        ('fixmatch', 'cmpl-distalign'))
+VAL_ITERS = (800, 1600, 2400)
 
-print()
-print('| run, network | iter 800 | iter 1600 | iter 2400 |')
-print('|---|---|---|---|')
-import statistics as st
-for name in ('flexmatch', 'cmpl-flexmatch'):
-    for net in ('primary', 'auxiliary'):
-        cells = []
-        for it in (800, 1600, 2400):
-            m, p, t = [], [], []
-            for seed in range(5):
-                wd = f'work_dirs/evidence24/{name}/seed{seed}'
-                if not osp.isfile(osp.join(wd, 'iter_2400.pth')):
+
+def collect(name):
+    """Copy each finished seed's stats and validation lines beside us."""
+    for seed in SEEDS:
+        work_dir = f'work_dirs/evidence24/{name}/seed{seed}'
+        if not osp.isfile(osp.join(work_dir, 'iter_2400.pth')):
+            continue
+        shutil.copy(osp.join(work_dir, 'pseudo_label_stats.jsonl'),
+                    osp.join(HERE, f'{name}_seed{seed}_pseudo_label_stats.jsonl'))
+        lines = []
+        for log in sorted(glob.glob(osp.join(work_dir, '*', '*.log'))):
+            for line in open(log):
+                if 'Iter(val) [' in line and 'acc/top1' in line:
+                    lines.append(line[line.index('Iter(val)'):])
+        with open(osp.join(HERE, f'{name}_seed{seed}_val.txt'), 'w') as f:
+            f.writelines(lines)
+
+
+def final_top1(name, seed):
+    """Top-1 of the validation at iteration 2400, or None if not copied."""
+    path = osp.join(HERE, f'{name}_seed{seed}_val.txt')
+    if not osp.isfile(path):
+        return None
+    values = [float(m.group(1)) for m in
+              re.finditer(r'acc/top1: ([0-9.]+)', open(path).read())]
+    # one validation per 800 iterations: the third is iteration 2400
+    assert len(values) == len(VAL_ITERS), (path, values)
+    return values[-1]
+
+
+def pseudo_stats(name, seed):
+    path = osp.join(HERE, f'{name}_seed{seed}_pseudo_label_stats.jsonl')
+    if not osp.isfile(path):
+        return {}
+    return {r['iter']: r for r in map(json.loads, open(path)) if 'iter' in r}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--collect', nargs='+', default=[], metavar='NAME',
+                        help='copy work_dirs/evidence24/NAME/seed* first')
+    args = parser.parse_args()
+    for name in args.collect:
+        collect(name)
+
+    merged = json.load(open('docs/results/demo_24labels_seeds/merged/'
+                            'results.json'))
+    top1 = {}
+    for run in merged['runs']:
+        algo = run['name'].split('_')[0]
+        top1.setdefault(algo, {})[str(run['seed'])] = run['final_val'][
+            'acc/top1']
+    for name in RUNS:
+        for seed in SEEDS:
+            value = final_top1(name, seed)
+            if value is not None:
+                top1.setdefault(name, {})[str(seed)] = value
+
+    print('| config | ' + ' | '.join(f'seed {s}' for s in SEEDS)
+          + ' | mean ± std |')
+    print('|---|' + '---|' * 6)
+    for algo in ROWS:
+        values = top1.get(algo, {})
+        if not values:
+            continue
+        mean, std = mean_std([100 * v for v in values.values()])
+        cells = [f'{100 * values[str(s)]:.2f}' if str(s) in values else '-'
+                 for s in SEEDS]
+        spread = f' ± {std:.2f}' if std is not None else ''
+        print(f'| {algo} | ' + ' | '.join(cells) + f' | {mean:.2f}{spread} |')
+    print()
+
+    def percent(algo):
+        return {k: 100 * v for k, v in top1[algo].items()}
+
+    for earlier, later in GAPS:
+        if later not in top1:
+            continue
+        spreads = [mean_std(list(percent(a).values()))[1]
+                   for a in (earlier, later)]
+        gap = paired_gap(percent(earlier), percent(later), spreads)
+        per_seed = ', '.join(f'{d:+.2f}' for d in gap['per_seed'].values())
+        std = f' ± {gap["std"]:.2f}' if gap['std'] is not None else ''
+        print(f'{later} - {earlier}: seeds {gap["seeds"]}, per seed '
+              f'{per_seed}; mean {gap["gap"]:+.2f}{std}; {gap["verdict"]}; '
+              f'seeds needed {gap["seeds_needed"]}')
+    print()
+
+    print('| run, network | ' + ' | '.join(f'iter {i}' for i in VAL_ITERS)
+          + ' |')
+    print('|---|' + '---|' * len(VAL_ITERS))
+    for name in RUNS:
+        for net in ('primary', 'auxiliary'):
+            cells, seeds = [], 0
+            for it in VAL_ITERS:
+                ratio, precision, threshold = [], [], []
+                for seed in SEEDS:
+                    record = pseudo_stats(name, seed).get(it, {}).get(net)
+                    if not record:
+                        continue
+                    ratio.append(record['mask_ratio'])
+                    if record['precision'] is not None:
+                        precision.append(record['precision'])
+                    threshold.append(record.get('threshold_mean'))
+                if not ratio:
                     continue
-                recs = [r for r in load_run(wd).pseudo if r['iter'] == it]
-                if recs and net in recs[-1]:
-                    r = recs[-1][net]
-                    m.append(r['mask_ratio']); p.append(r['precision']); t.append(r['threshold_mean'])
-            if m:
-                cells.append(f'{st.mean(m):.2f} / {st.mean(p):.2f} / {st.mean(t):.2f}')
-        if cells:
-            print(f'| {name}, {net} (n={len(m)}) | ' + ' | '.join(cells) + ' |')
+                seeds = len(ratio)
+                cell = f'{statistics.mean(ratio):.2f} / ' + (
+                    f'{statistics.mean(precision):.2f}' if precision
+                    else '-')
+                if None not in threshold:
+                    cell += f' / {statistics.mean(threshold):.2f}'
+                cells.append(cell)
+            if cells:
+                print(f'| {name}, {net} (n={seeds}) | ' + ' | '.join(cells)
+                      + ' |')
+
+
+if __name__ == '__main__':
+    main()
