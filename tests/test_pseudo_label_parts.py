@@ -340,7 +340,7 @@ def test_speed_options_reach_the_networks():
         optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
         torch.manual_seed(1)
         losses = model.train_step(fixed_batch(), optim)
-        runs.append({k: float(v) for k, v in losses.items()})
+        runs.append({k: float(v.detach()) for k, v in losses.items()})
     assert runs[0] == runs[1]
     cfg = Config.fromfile(
         osp.join(REPO_ROOT, 'configs/cmpl-ema_r3d18q_synthetic.py'))
