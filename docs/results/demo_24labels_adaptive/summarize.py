@@ -30,6 +30,11 @@ GAPS = (('fixmatch', 'flexmatch'), ('cmpl', 'cmpl-flexmatch'),
         ('cmpl', 'cmpl-distalign'), ('fixmatch', 'cmpl-flexmatch'),
         ('fixmatch', 'cmpl-distalign'))
 VAL_ITERS = (800, 1600, 2400)
+# shape / motion accuracy of each network's last checkpoint
+# (tools/analysis/factor_accuracy.py); the earlier runs' files, then ours
+FACTOR_FILES = ('docs/results/demo_compare_24labels/factor_accuracy.json',
+                'docs/results/demo_24labels_seeds/confidence_24labels.json',
+                osp.join(HERE, 'factor_accuracy.json'))
 
 
 def collect(name):
@@ -68,6 +73,33 @@ def pseudo_stats(name, seed):
     return {r['iter']: r for r in map(json.loads, open(path)) if 'iter' in r}
 
 
+def factor_table():
+    """Mean shape and motion accuracy per config and network, 5 seeds."""
+    rows = {}
+    for path in FACTOR_FILES:
+        if not osp.isfile(path):
+            continue
+        for run in json.load(open(path))['runs']:
+            parts = run['work_dir'].rstrip('/').split('/')
+            algo = parts[-2].split('_')[0]  # NAME_r3d18q_synthetic or NAME
+            if algo not in ROWS or not parts[-1].startswith('seed'):
+                continue
+            rows.setdefault((algo, run['network']), {})[parts[-1]] = run
+    print('| config, network | seeds | top-1 | shape | motion |')
+    print('|---|---|---|---|---|')
+    for algo in ROWS:
+        for net in ('primary', 'auxiliary'):
+            runs = rows.get((algo, net))
+            if not runs:
+                continue
+            cells = []
+            for key in ('top1', 'shape_acc', 'motion_acc'):
+                mean, std = mean_std([100 * r[key] for r in runs.values()])
+                cells.append(f'{mean:.1f}' + (f' ± {std:.1f}' if std else ''))
+            print(f'| {algo}, {net} | {len(runs)} | ' + ' | '.join(cells)
+                  + ' |')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--collect', nargs='+', default=[], metavar='NAME',
@@ -75,6 +107,9 @@ def main():
     args = parser.parse_args()
     for name in args.collect:
         collect(name)
+    # then, for the shape / motion table:
+    # python tools/analysis/factor_accuracy.py work_dirs/evidence24/*/seed? \
+    #     --out docs/results/demo_24labels_adaptive/factor_accuracy.json
 
     merged = json.load(open('docs/results/demo_24labels_seeds/merged/'
                             'results.json'))
@@ -147,6 +182,8 @@ def main():
             if cells:
                 print(f'| {name}, {net} (n={seeds}) | ' + ' | '.join(cells)
                       + ' |')
+    print()
+    factor_table()
 
 
 if __name__ == '__main__':
