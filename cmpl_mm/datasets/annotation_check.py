@@ -294,8 +294,8 @@ def label_range_problems(key: str, dataset: dict, num_key: str,
         column += 1
     bad, worst, lines_bad = 0, None, []
     try:
-        for line_no, tokens in list_files.iter_lines(path,
-                                                     delimiter=delimiter):
+        for line_no, tokens in list_files.iter_lines(path, AnnotationError,
+                                                     delimiter):
             labels = tokens[column:]
             try:
                 labels = [int(t) for t in labels]
@@ -311,7 +311,7 @@ def label_range_problems(key: str, dataset: dict, num_key: str,
                 worst = max(out) if worst is None else max(worst, *out)
                 if len(lines_bad) < 3:
                     lines_bad.append(line_no)
-    except ValueError as exc:  # not UTF-8: iter_lines names file and line
+    except AnnotationError as exc:  # not UTF-8, with its file and line
         return [f'{key}.ann_file: {exc}']
     if bad:
         return [f'{key}.ann_file={path!r}: {bad} line(s) (e.g. line(s) '
