@@ -232,6 +232,21 @@ def test_summarize_over_seeds(tmp_path):
     assert comparison.algorithm_label(str(tmp_path / 'absent.py')) == '?'
 
 
+def test_num_classes_from_the_config_and_its_options(tmp_path):
+    config = tmp_path / 'sup_cfg.py'
+    config.write_text("model = dict(type='SupervisedRecognizer', primary="
+                      "dict(cls_head=dict(num_classes=8)))\n")
+    config = str(config)
+    assert comparison.num_classes(config) == 8
+    # the run's --cfg-options win, as in tools/train.py
+    assert comparison.num_classes(
+        config, ('a=1', 'model.primary.cls_head.num_classes=4')) == 4
+    plain = tmp_path / 'plain_cfg.py'
+    plain.write_text("model = dict(type='X', cls_head=dict(num_classes=3))\n")
+    assert comparison.num_classes(str(plain)) is None  # no primary: unknown
+    assert comparison.num_classes(str(tmp_path / 'absent.py')) is None
+
+
 # ------------------------------------------------------ recorded results
 def results_file(path, runs):
     records = [dict(config=f'configs/{n}.py', name=n, seed=s, ok=True,
@@ -312,6 +327,105 @@ def test_merged_markdown(tmp_path):
     assert '## Gaps between algorithms (top-1)' not in md
     assert f'| `cmpl` | 0 | `{tmp_path / "a.json"}` | `train cmpl 0` |' \
         in lines
+
+
+def finished_run(root, config, seed, top1):
+    """A :class:`comparison.Run` that finished with a final ``top1`` (its
+    work dir holds a scalars.json, nothing is trained)."""
+    run = comparison.Run(config, seed, [], str(root), 'tools/train.py')
+    write_lines(osp.join(run.work_dir, '20240101_000000', 'vis_data',
+                         'scalars.json'), [
+        {'iter': 8, 'step': 8, 'loss': 1.0},
+        {'acc/top1': top1, 'acc/mean1': top1, 'step': 8}])
+    run.returncode, run.duration = 0, 1.0
+    run.collect()
+    return run
+
+
+@pytest.fixture
+def four_class_runs(tmp_path):
+    """A 4-class config (chance 25 %): seed 0 at chance, seed 1 at exactly
+    2 x chance, seed 2 above; and a run that failed."""
+    config = tmp_path / 'sup_cfg.py'
+    config.write_text("model = dict(type='SupervisedRecognizer', primary="
+                      "dict(cls_head=dict(num_classes=4)))\n")
+    config = str(config)
+    runs = [finished_run(tmp_path / 'out', config, s, t)
+            for s, t in ((0, .25), (1, .5), (2, .75))]
+    failed = comparison.Run(config, 3, [], str(tmp_path / 'out'), 'x.py')
+    failed.returncode = 1
+    return config, runs + [failed]
+
+
+def comparison_report(config, runs, factor=comparison.LEARNED_FACTOR):
+    summary = comparison.summarize([config], runs)
+    md = report.comparison_markdown(runs, summary, [], {}, 'cmd',
+                                    {config: ([], [])}, factor)
+    results = report.comparison_json('cmd', [config], [0], [],
+                                     {config: ([], [])}, summary, [], runs,
+                                     {}, factor)
+    return md, json.loads(json.dumps(results))
+
+
+def not_learned_section(md):
+    """The ``## Runs that did not learn`` section of a report."""
+    start = md.index('## Runs that did not learn')
+    return md[start:md.index('\n## ', start)]
+
+
+def test_a_run_at_chance_is_flagged(four_class_runs):
+    config, runs = four_class_runs
+    assert [r.learned() for r in runs] == [False, True, True, None]
+    assert comparison.not_learned(runs) == runs[:1]
+    md, results = comparison_report(config, runs)
+    lines = md.splitlines()
+    assert ('## Runs that did not learn: final top-1 below 2 × chance '
+            '(1 of 3)') in lines
+    section = not_learned_section(md)
+    assert '| `sup_cfg` | 0 | 25.00 | 25.00 | 4 |' in section
+    assert '| 1 |' not in section and '| 2 |' not in section
+    # the per-algorithm table marks seed 0's top-1, not the others
+    (row, ) = [line for line in lines if line.startswith('| Supervised |')]
+    assert 's0: 25.00 (did not learn), s1: 50.00, s2: 75.00 |' in row
+    assert row.count('(did not learn)') == 1  # not in the mean-class column
+    assert results['learned_factor'] == 2.0
+    records = {r['seed']: r for r in results['runs']}
+    assert [records[s]['learned'] for s in range(4)] == [False, True, True,
+                                                         None]
+    assert records[0]['chance_top1'] == 0.25
+    assert records[0]['num_classes'] == 4
+
+
+def test_runs_above_the_factor_are_not_flagged(four_class_runs):
+    config, runs = four_class_runs
+    md, results = comparison_report(config, runs[1:])
+    assert '## Runs that did not learn' not in md
+    (row, ) = [line for line in md.splitlines()
+               if line.startswith('| Supervised |')]
+    assert 's1: 50.00, s2: 75.00 |' in row and '(did not learn)' not in row
+    assert 'All 2 finished runs learned (final top-1 ≥ 2 × chance).' in md
+    assert [r['learned'] for r in results['runs']] == [True, True, None]
+    # a larger factor: 50 % is below 2.5 x 25 %, 75 % is not
+    md, results = comparison_report(config, runs[1:], factor=2.5)
+    section = not_learned_section(md)
+    assert '| `sup_cfg` | 1 | 50.00 | 25.00 | 4 |' in section
+    assert '| `sup_cfg` | 2 |' not in section
+    assert [r['learned'] for r in results['runs']] == [False, True, None]
+    assert results['learned_factor'] == 2.5
+
+
+def test_a_run_of_unknown_chance_is_not_judged(tmp_path):
+    config = tmp_path / 'plain_cfg.py'
+    config.write_text("model = dict(type='X', cls_head=dict(num_classes=4))"
+                      "\n")
+    run = finished_run(tmp_path / 'out', str(config), 0, .01)
+    assert run.chance() is None and run.learned() is None
+    md, results = comparison_report(str(config), [run])
+    assert '## Runs that did not learn' not in md
+    assert ('Chance level unknown (no `model.primary.cls_head.num_classes` '
+            'in the config), not judged: `plain_cfg` seed 0.') in md
+    assert results['runs'][0]['learned'] is None
+    assert results['runs'][0]['chance_top1'] is None
 
 
 @pytest.mark.slow

@@ -133,6 +133,17 @@ def test_compare_algorithms(comparison):
     assert [v['iter'] for v in cmpl0['val']] == [2, 4]
     assert [p['iter'] for p in cmpl0['pseudo']] == [1, 2, 3, 4]
     assert set(cmpl0['pseudo'][0]) >= {'primary', 'auxiliary'}
+    # chance from the runs' options (4 classes), not the configs' 8
+    for record in runs.values():
+        if record['ok']:
+            assert record['num_classes'] == 4, record['name']
+            assert record['chance_top1'] == 0.25
+            assert record['learned'] == (
+                record['final_val']['acc/top1'] >= 0.5)
+        else:
+            assert record['learned'] is None
+    assert proc.stderr.count(' did not learn: ') == sum(
+        r['learned'] is False for r in runs.values())
     sup0 = runs[('supervised_r3d18q_synthetic', 0)]
     assert not any('unlabeled' in o for o in sup0['command'])
     assert '--seed' in sup0['command'] and 'train_cfg.max_iters=4' in \
@@ -201,6 +212,90 @@ def test_compare_pairwise_gaps():
     labels = [g['label'] for g in stats.pairwise_gaps(summary)]
     assert 'cmpl-aux-half − cmpl' in labels and 'cmpl − Sup' in labels
     assert 'Fixmatch − Sup' in labels
+
+
+def fake_comparison(tmp_path, monkeypatch, top1, extra=()):
+    """compare_algorithms.main on a 4-class config (chance 25 %) whose
+    runs are not trained: each "finishes" with ``top1[seed]``.
+
+    Returns:
+        tuple: The exit status, stderr, results.md and results.json.
+    """
+    from cmpl_mm.analysis import comparison
+
+    tmp_path.mkdir(exist_ok=True)
+    config = tmp_path / 'tiny_cfg.py'
+    config.write_text("model = dict(type='SupervisedRecognizer', primary="
+                      "dict(cls_head=dict(num_classes=8)))\n")
+
+    def fake_run_all(runs, *args, **kwargs):
+        for run in runs:
+            os.makedirs(osp.join(run.work_dir, '20240101_000000',
+                                 'vis_data'))
+            with open(osp.join(run.work_dir, '20240101_000000', 'vis_data',
+                               'scalars.json'), 'w') as f:
+                f.write(json.dumps({'acc/top1': top1[run.seed],
+                                    'acc/mean1': top1[run.seed],
+                                    'step': 4}) + '\n')
+            run.returncode, run.duration = 0, 0.0
+            run.collect()
+
+    monkeypatch.setattr(comparison, 'run_all', fake_run_all)
+    compare = load_tool('compare_algorithms')
+    out = tmp_path / 'out'
+    # the class count comes from the run's options (4), not the config (8)
+    rc = compare.main([
+        '--configs', str(config), '--seeds'] + [str(s) for s in top1] + [
+        '--work-dir', str(out), '--cfg-options',
+        'model.primary.cls_head.num_classes=4'] + list(extra))
+    return (rc, (out / 'results.md').read_text(),
+            json.loads((out / 'results.json').read_text()))
+
+
+def test_compare_flags_a_run_at_chance(tmp_path, monkeypatch, capsys):
+    """A run whose final top-1 is below 2 x chance is warned about, listed
+    and marked, and makes the exit status 1 unless --allow-chance."""
+    rc, md, results = fake_comparison(tmp_path, monkeypatch,
+                                      {0: 0.25, 1: 0.75})
+    assert rc == 1
+    warnings = [line for line in capsys.readouterr().err.splitlines()
+                if line.startswith('warning: ')]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(
+        'warning: tiny_cfg seed 0 did not learn: final top-1 25.00% < 2 x '
+        'chance (25.00%, 4 classes)')
+    assert '## Runs that did not learn: final top-1 below 2 × chance ' \
+        '(1 of 2)' in md
+    assert '| `tiny_cfg` | 0 | 25.00 | 25.00 | 4 |' in md
+    assert 's0: 25.00 (did not learn), s1: 75.00 |' in md
+    assert results['learned_factor'] == 2.0
+    runs = {r['seed']: r for r in results['runs']}
+    assert runs[0]['learned'] is False and runs[1]['learned'] is True
+    assert runs[0]['chance_top1'] == 0.25 and runs[0]['num_classes'] == 4
+
+    rc, md, results = fake_comparison(tmp_path / 'allow', monkeypatch,
+                                      {0: 0.25, 1: 0.75}, ['--allow-chance'])
+    assert rc == 0  # still reported
+    assert 'warning: tiny_cfg seed 0 did not learn' in capsys.readouterr().err
+    assert '| `tiny_cfg` | 0 | 25.00 | 25.00 | 4 |' in md
+
+
+def test_compare_does_not_flag_runs_above_the_factor(tmp_path, monkeypatch,
+                                                     capsys):
+    rc, md, results = fake_comparison(tmp_path, monkeypatch,
+                                      {0: 0.5, 1: 0.75})
+    assert rc == 0
+    assert 'did not learn' not in capsys.readouterr().err
+    assert '## Runs that did not learn' not in md
+    assert 'All 2 finished runs learned' in md
+    assert [r['learned'] for r in results['runs']] == [True, True]
+    # --learned-factor 2.5: 50 % is below 62.5 %
+    rc, md, results = fake_comparison(tmp_path / 'strict', monkeypatch,
+                                      {0: 0.5, 1: 0.75},
+                                      ['--learned-factor', '2.5'])
+    assert rc == 1
+    assert [r['learned'] for r in results['runs']] == [False, True]
+    assert 'warning: tiny_cfg seed 0 did not learn' in capsys.readouterr().err
 
 
 def write_results(path, runs, labels):
@@ -283,7 +378,8 @@ def test_compare_skip_existing(comparison, tiny_dataset):
         '--configs',
         osp.join(REPO_ROOT, SUPERVISED),
         osp.join(REPO_ROOT, CMPL), '--seeds', '0', '1', '--max-iters',
-        '4', '--work-dir', out, '--skip-existing'
+        '4', '--work-dir', out, '--skip-existing',
+        '--allow-chance'  # 4 iterations may end at chance; not tested here
     ] + compare_options(tiny_dataset))
     assert rc == 0
     with open(osp.join(out, 'results.json')) as f:
@@ -302,7 +398,7 @@ def test_compare_resume(tiny_dataset, tmp_path):
         '--configs',
         osp.join(REPO_ROOT, SUPERVISED), '--seeds', '0', '--max-iters', '4',
         '--work-dir',
-        str(tmp_path), '--cfg-options'
+        str(tmp_path), '--allow-chance', '--cfg-options'
     ] + [f'{k}={v}' for k, v in options.items()]
     assert compare.main(argv) == 0
     run_dir = tmp_path / 'supervised_r3d18q_synthetic' / 'seed0'

@@ -1,5 +1,7 @@
 """Compare algorithm configs over seeds: one ``tools/train.py`` run per
-(config, seed), the options every run gets, and the per-algorithm summary.
+(config, seed), the options every run gets, whether a run learned (its
+final top-1 against chance, 1 / the classes of its deployed network), and
+the per-algorithm summary.
 
 The machinery of ``tools/analysis/compare_algorithms.py`` (see its doc for
 the layout of a comparison's folder); the summary also serves
@@ -27,6 +29,10 @@ from .stats import mean_std
 AUTO_OPTIONS = ['default_hooks.logger.log_metric_by_epoch=False']
 METRICS = (('acc/top1', 'top-1'), ('acc/mean1', 'mean-class'))
 LOG_TAIL_LINES = 40
+#: where a run's config gives the class count of its deployed network
+NUM_CLASSES_KEY = 'model.primary.cls_head.num_classes'
+#: a run whose final top-1 is below this many times chance did not learn
+LEARNED_FACTOR = 2.0
 
 
 def config_name(config: str) -> str:
@@ -70,6 +76,48 @@ def load_config(config: str):
         return Config.fromfile(config, import_custom_modules=False).to_dict()
     except Exception:  # noqa: BLE001  (its run will report the error)
         return None
+
+
+def parse_options(options) -> dict:
+    """``KEY=VALUE`` options as ``tools/train.py --cfg-options`` reads them
+    (mmengine's ``DictAction``: ``4`` is an int, ``[1,2]`` a list)."""
+    import argparse
+
+    from mmengine.config import DictAction
+    if not options:
+        return {}
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(['--cfg-options'] + list(options)).cfg_options
+
+
+@functools.lru_cache(maxsize=None)
+def num_classes(config: str, options: tuple = ()) -> Optional[int]:
+    """The class count of a run's deployed (primary) network.
+
+    Args:
+        config (str): The run's config file.
+        options (tuple[str]): Its ``--cfg-options``, applied to the config
+            as ``tools/train.py`` does.
+
+    Returns:
+        int | None: :data:`NUM_CLASSES_KEY` of the config with the options;
+        None when the config cannot be read or has no such positive int.
+    """
+    if load_config(config) is None:
+        return None
+    try:
+        from mmengine.config import Config
+        cfg = Config.fromfile(config, import_custom_modules=False)
+        cfg.merge_from_dict(parse_options(options))
+        node = cfg.to_dict()
+    except Exception:  # noqa: BLE001  (its run will report the error)
+        return None
+    for part in NUM_CLASSES_KEY.split('.'):
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, bool) or not isinstance(node, int) or node < 1:
+        return None
+    return node
 
 
 def key_status(cfg: dict, key: str) -> str:
@@ -273,6 +321,26 @@ class Run:
     def final(self):
         return self.log.final_val() if self.ok else None
 
+    def num_classes(self) -> Optional[int]:
+        """The class count of the deployed network (:func:`num_classes` of
+        the run's config and options); None when unknown."""
+        return num_classes(self.config, tuple(self.options))
+
+    def chance(self) -> Optional[float]:
+        """Top-1 at chance, 1 / :meth:`num_classes`; None when unknown."""
+        classes = self.num_classes()
+        return None if classes is None else 1 / classes
+
+    def learned(self, factor: float = LEARNED_FACTOR) -> Optional[bool]:
+        """Whether the final top-1 reaches ``factor`` x chance; None for a
+        failed run, a run without top-1 or an unknown chance level."""
+        final = self.final()
+        top1 = None if final is None else final.get('acc/top1')
+        chance = self.chance()
+        if top1 is None or chance is None:
+            return None
+        return top1 >= factor * chance
+
     def status(self) -> str:
         if self.ok:
             if self.skipped:
@@ -282,7 +350,9 @@ class Run:
             return f'FAILED (exit status {self.returncode})'
         return f'FAILED ({self.error})'
 
-    def to_json(self) -> dict:
+    def to_json(self, learned_factor: float = LEARNED_FACTOR) -> dict:
+        """The run's record in ``results.json`` (``learned`` judged with
+        ``learned_factor``, see :meth:`learned`)."""
         final = self.final()
         record = dict(
             config=self.config,
@@ -297,7 +367,10 @@ class Run:
             reused=self.skipped,
             resumed=self.resumed,
             duration_s=self.duration,
-            final_val=final)
+            final_val=final,
+            num_classes=self.num_classes(),
+            chance_top1=self.chance(),
+            learned=self.learned(learned_factor))
         if self.log is not None:
             record['val_iter_source'] = self.log.val_iter_source
             record['val'] = self.log.val
@@ -309,6 +382,12 @@ class Run:
         if not self.ok:
             record['log_tail'] = tail(self.log_file)
         return record
+
+
+def not_learned(runs, factor: float = LEARNED_FACTOR) -> list:
+    """The finished runs whose final top-1 is below ``factor`` x chance
+    (:meth:`Run.learned` is False), in order."""
+    return [r for r in runs if r.learned(factor) is False]
 
 
 # ---------------------------------------------------------------------- #

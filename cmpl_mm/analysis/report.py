@@ -1,12 +1,17 @@
 """The markdown reports of the comparison tools: mean ± std tables, the
-paired gaps between algorithms, failed runs, plots and commands."""
+paired gaps between algorithms, failed runs, runs that did not learn,
+plots and commands."""
 import datetime
 import os
 import os.path as osp
 import platform
 import sys
 
-from .comparison import METRICS, config_name, shell_join, tail
+from .comparison import (LEARNED_FACTOR, METRICS, NUM_CLASSES_KEY,
+                         config_name, not_learned, shell_join, tail)
+
+#: after a per-seed top-1 in the per-algorithm table: the run did not learn
+NOT_LEARNED_MARK = '(did not learn)'
 
 
 def pct(value) -> str:
@@ -47,6 +52,43 @@ def gap_table(gaps) -> list:
     return lines + ['']
 
 
+def not_learned_markdown(runs, factor: float = LEARNED_FACTOR) -> list:
+    """A section listing the finished runs whose final top-1 is below
+    ``factor`` x chance (:func:`cmpl_mm.analysis.comparison.not_learned`),
+    and those whose chance level is unknown; one line when every finished
+    run learned."""
+    flagged = not_learned(runs, factor)
+    unknown = [r for r in runs if r.ok and r.chance() is None]
+    judged = sum(r.learned(factor) is not None for r in runs)
+    lines = []
+    if flagged:
+        lines += [
+            f'## Runs that did not learn: final top-1 below {factor:g} × '
+            f'chance ({len(flagged)} of {judged})', '',
+            'Chance = 1 / the classes of the deployed network (`' +
+            NUM_CLASSES_KEY + '` with the run\'s options). These networks '
+            'ended at or near chance: their numbers in the tables above '
+            'measure a failed training, not the algorithm.', '',
+            '| config | seed | final top-1 | chance | classes |',
+            '|---|---|---|---|---|'
+        ]
+        for run in flagged:
+            lines.append(f'| `{run.name}` | {run.seed} | '
+                         f'{pct(run.final()["acc/top1"])} | '
+                         f'{pct(run.chance())} | {run.num_classes()} |')
+        lines.append('')
+    elif judged:
+        lines += [f'All {judged} finished runs learned (final top-1 ≥ '
+                  f'{factor:g} × chance).', '']
+    if unknown:
+        lines += [
+            'Chance level unknown (no `' + NUM_CLASSES_KEY + '` in the '
+            'config), not judged: ' + ', '.join(
+                f'`{r.name}` seed {r.seed}' for r in unknown) + '.', ''
+        ]
+    return lines
+
+
 def plot_markdown(plots) -> list:
     """A ``## Plots`` section linking the PNGs (beside the report)."""
     if not plots:
@@ -56,8 +98,8 @@ def plot_markdown(plots) -> list:
     ] + ['']
 
 
-def comparison_markdown(runs, summary, gaps, plots, command_line,
-                        options) -> str:
+def comparison_markdown(runs, summary, gaps, plots, command_line, options,
+                        learned_factor: float = LEARNED_FACTOR) -> str:
     """``results.md`` of ``tools/analysis/compare_algorithms.py``.
 
     Args:
@@ -68,7 +110,12 @@ def comparison_markdown(runs, summary, gaps, plots, command_line,
         command_line (str): The comparison's command.
         options (dict): ``{config: (kept, left out)}``
             (:func:`cmpl_mm.analysis.comparison.options_per_config`).
+        learned_factor (float): A finished run whose final top-1 is below
+            this many times chance did not learn: marked in the table and
+            listed (:func:`not_learned_markdown`).
     """
+    flagged = {(r.config, str(r.seed)) for r in not_learned(runs,
+                                                            learned_factor)}
     lines = ['# Algorithm comparison', '']
     lines += [
         f'Created {datetime.datetime.now().isoformat(timespec="seconds")} '
@@ -76,7 +123,8 @@ def comparison_markdown(runs, summary, gaps, plots, command_line,
         f'{torch_version()}).', '',
         'Accuracies (%) are those of the **last validation** of each run '
         '(the primary network), as mean ± sample standard deviation (n-1) '
-        'over the seeds that finished.', ''
+        'over the seeds that finished. A per-seed top-1 marked '
+        f'*{NOT_LEARNED_MARK}* is below {learned_factor:g} × chance.', ''
     ]
     lines += [
         '| algorithm | config | seeds | top-1 (mean ± std) | '
@@ -88,7 +136,9 @@ def comparison_markdown(runs, summary, gaps, plots, command_line,
         per_seed = {}
         for key, _ in METRICS:
             per_seed[key] = ', '.join(
-                f's{s}: {pct(v)}'
+                f's{s}: {pct(v)}' +
+                (f' {NOT_LEARNED_MARK}' if key == 'acc/top1' and
+                 (entry['config'], s) in flagged else '')
                 for s, v in entry[key]['per_seed'].items()) or '–'
         seeds = f'{entry["n"]}/{len(entry["seeds"])}'
         iters = ', '.join(str(i) for i in entry['final_iter']) or '–'
@@ -111,6 +161,7 @@ def comparison_markdown(runs, summary, gaps, plots, command_line,
             ]
     else:
         lines += [f'All {len(runs)} runs finished.', '']
+    lines += not_learned_markdown(runs, learned_factor)
 
     lines += plot_markdown(plots)
     if 'pseudo_labels' not in plots:
@@ -206,11 +257,13 @@ def merged_markdown(sources, runs, summary, gaps, conflicts, plots) -> str:
 
 
 def comparison_json(command_line, configs, seeds, cfg_options, options,
-                    summary, gaps, runs, plots) -> dict:
+                    summary, gaps, runs, plots,
+                    learned_factor: float = LEARNED_FACTOR) -> dict:
     """``results.json`` of ``tools/analysis/compare_algorithms.py``:
     the arguments of :func:`comparison_markdown`, the configs, seeds and
     options common to every run, and every run's record
-    (:meth:`cmpl_mm.analysis.comparison.Run.to_json`)."""
+    (:meth:`cmpl_mm.analysis.comparison.Run.to_json`, with its
+    ``num_classes``, ``chance_top1`` and ``learned``)."""
     return dict(
         command_line=command_line,
         cwd=os.getcwd(),
@@ -224,7 +277,8 @@ def comparison_json(command_line, configs, seeds, cfg_options, options,
         },
         algorithms=list(summary.values()),
         gaps=gaps,
-        runs=[r.to_json() for r in runs],
+        learned_factor=learned_factor,
+        runs=[r.to_json(learned_factor) for r in runs],
         plots={k: osp.basename(v)
                for k, v in plots.items()})
 

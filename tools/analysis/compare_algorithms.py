@@ -10,15 +10,27 @@ Runs go seed by seed (all configs for seed 0, then seed 1, ...), so an
 interrupted comparison has whole seeds. A run that fails (non-zero exit
 status, or no validation result) is reported with its exit status and the
 tail of its log; the others go on, and this tool exits with status 1 at the
-end. Written to ``--work-dir``:
+end.
+
+A finished run whose deployed network ended near chance **did not learn**:
+its last validation's top-1 is below ``--learned-factor`` (default 2) times
+chance, 1 / ``model.primary.cls_head.num_classes`` of its config with its
+``--cfg-options``. Each such run gets a one-line warning on stderr and the
+tool exits with status 1 at the end, as for a failed run, unless
+``--allow-chance`` is given (the warnings and the report stay). A run whose
+config has no such key is not judged. Written to ``--work-dir``:
 
 * ``results.md``: per algorithm, the last validation's top-1 and
   mean-class accuracy as mean +- sample std (n-1) over seeds, the per-seed
-  values and the number of seeds; for every pair of configs the top-1 gap
+  values (a run that did not learn marked ``(did not learn)``) and the
+  number of seeds; for every pair of configs the top-1 gap
   paired by seed and whether it exceeds both spreads (same sign on every
-  seed, gap > std of either); failed runs; the exact command lines;
+  seed, gap > std of either); failed runs; the runs that did not learn
+  (config, seed, final top-1, chance, classes); the exact command lines;
 * ``results.json``: the same, plus every run's command, exit status,
-  duration and validation curve;
+  duration, validation curve, ``num_classes``, ``chance_top1`` and
+  ``learned`` (true / false; null for a failed or unjudged run), and the
+  ``learned_factor``;
 * ``val_top1.png``: validation top-1 vs iteration per algorithm (mean over
   seeds, shaded min-max);
 * ``pseudo_labels.png``: mask ratio, pseudo-label precision and (for adaptive
@@ -77,7 +89,7 @@ import sys
 from cmpl_mm.analysis import comparison
 from cmpl_mm.analysis.plots import comparison_plots
 from cmpl_mm.analysis.report import (comparison_json, comparison_markdown,
-                                     mean_pm_std)
+                                     mean_pm_std, pct)
 from cmpl_mm.analysis.stats import pairwise_gaps
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -146,6 +158,16 @@ def parse_args(argv=None):
     parser.add_argument(
         '--timeout', type=float,
         help='seconds after which a run is stopped and counted as failed')
+    parser.add_argument(
+        '--learned-factor', type=float, default=comparison.LEARNED_FACTOR,
+        help='a finished run whose final top-1 is below this many times '
+        'chance (1 / model.primary.cls_head.num_classes) did not learn: '
+        'warned about, listed in results.md and the exit status is 1 '
+        '(default: %(default)s)')
+    parser.add_argument(
+        '--allow-chance', action='store_true',
+        help='exit with status 0 even if runs did not learn (they are still '
+        'warned about and listed)')
     args = parser.parse_args(argv)
     for option in args.cfg_options:
         if '=' not in option:
@@ -154,6 +176,8 @@ def parse_args(argv=None):
         parser.error('--max-iters must be >= 1')
     if args.jobs < 1:
         parser.error('--jobs must be >= 1')
+    if args.learned_factor < 0:
+        parser.error('--learned-factor must be >= 0')
     if len(set(args.seeds)) != len(args.seeds):
         parser.error('--seeds has duplicates')
     if args.resume:
@@ -211,11 +235,12 @@ def main(argv=None):
     with open(md_path, 'w', encoding='utf-8') as f:
         f.write(
             comparison_markdown(runs, summary, gaps, plots, command_line,
-                                options))
+                                options, args.learned_factor))
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(
             comparison_json(command_line, args.configs, args.seeds, common,
-                            options, summary, gaps, runs, plots),
+                            options, summary, gaps, runs, plots,
+                            args.learned_factor),
             f,
             indent=1)
 
@@ -233,8 +258,24 @@ def main(argv=None):
     for run in failed:
         print(f'FAILED: {run.name} seed {run.seed}: {run.status()} '
               f'(log {run.log_file})', file=sys.stderr)
+    chance_runs = comparison.not_learned(runs, args.learned_factor)
+    warn_not_learned(chance_runs, args.learned_factor)
     print(f'wrote {md_path}, results.json and {len(plots)} plot(s)')
-    return 1 if failed else 0
+    return 1 if failed or (chance_runs and not args.allow_chance) else 0
+
+
+def warn_not_learned(runs, factor):
+    """One stderr line per run that did not learn.
+
+    Args:
+        runs (list[Run]): :func:`cmpl_mm.analysis.comparison.not_learned`.
+        factor (float): The ``--learned-factor`` they were judged with.
+    """
+    for run in runs:
+        print(f'warning: {run.name} seed {run.seed} did not learn: final '
+              f'top-1 {pct(run.final()["acc/top1"])}% < {factor:g} x chance '
+              f'({pct(run.chance())}%, {run.num_classes()} classes); log '
+              f'{run.log_file}', file=sys.stderr)
 
 
 if __name__ == '__main__':
