@@ -257,8 +257,7 @@ def test_state_sized_on_first_use_survives_a_checkpoint(part):
         return module(probs, torch.tensor([0, 3, 5]))
 
     saved = MODELS.build(part)
-    if hasattr(saved, 'set_num_unlabeled'):
-        saved.set_num_unlabeled(8)
+    saved.set_num_unlabeled(8)  # every part has it; a no-op unless it remembers clips
     generator = torch.Generator().manual_seed(0)
     for _ in range(3):
         run(saved, torch.randn(3, 4, generator=generator).softmax(1) ** 0.3)

@@ -44,10 +44,11 @@ def build(algorithm, **semi_train_cfg):
 
 # -- parts on fixed tensors --------------------------------------------------
 def test_ema_network_formula_and_isolation():
-    """ema <- m * ema + (1 - m) * live for weights; buffers copied; the
-    copy holds no parameters and stays in evaluation mode."""
+    """ema <- m * ema + (1 - m) * live for weights (no warm-up; the
+    warm-ups are tests/test_ema_warmup.py); buffers copied; the copy holds
+    no parameters and stays in evaluation mode."""
     live = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
-    ema = EMANetwork(live, momentum=0.9)
+    ema = EMANetwork(live, momentum=0.9, warmup='none')
     assert list(ema.parameters()) == []
     start = {k: v.clone() for k, v in ema.network.state_dict().items()}
     with torch.no_grad():
@@ -196,7 +197,8 @@ def test_mean_teacher_deploys_the_ema_and_teaches_on_every_clip():
     model.update_ema_networks()
     conv = 'primary.network.backbone.conv1.conv.weight'
     live = model.primary.state_dict()['backbone.conv1.conv.weight']
-    expected = 0.999 * before[conv] + 0.001 * live
+    # the first update of the original warm-up: min(1 - 1/2, 0.999)
+    expected = 0.5 * before[conv] + 0.5 * live
     assert torch.allclose(model.ema_networks.state_dict()[conv], expected)
 
 

@@ -15,7 +15,7 @@ from mmengine.registry import init_default_scope
 from mmaction.registry import DATASETS, MODELS
 from mmaction.structures import ActionDataSample
 
-from cmpl_mm.models.pseudo_label import take_record
+from cmpl_mm.models.pseudo_label import BasePart, take_record
 from helpers import REPO_ROOT
 from reference_steps import fixed_batch
 
@@ -313,7 +313,7 @@ def test_no_label_leak_when_monitor_labels_are_permuted(
                 REPO_ROOT, 'configs/fixmatch_r3d18q_synthetic.py'))
         batches = _unlabeled_batches(cfg, ann_file, root, steps=3)
         memories = [m for m in model.modules()
-                    if hasattr(m, 'set_num_unlabeled')]
+                    if isinstance(m, BasePart) and m.remembers_clips]
         for part in memories:  # as PseudoLabelMemoryHook does
             part.set_num_unlabeled(len(lines))
         torch.manual_seed(1)

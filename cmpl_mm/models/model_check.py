@@ -15,7 +15,6 @@
 import difflib
 from typing import List, Optional
 
-from .recognizers.semi_train_cfg import semi_train_cfg_problems
 
 
 def _registered(registry, name) -> bool:
@@ -109,24 +108,10 @@ def _algorithm(model: dict):
 
 def _algorithm_problems(model: dict) -> List[str]:
     """``semi_train_cfg`` (keys, values, pseudo-labeling parts) and the
-    algorithm's own checks, as the registered class states them."""
-    from .pseudo_label import build_pseudo_labelers
+    algorithm's own rules, as the registered class states them in its
+    ``config_problems``."""
     cls = _algorithm(model)
-    if cls is None:
-        return []
-    semi_cfg = model.get('semi_train_cfg')
-    prefix = 'model.semi_train_cfg.'
-    problems = semi_train_cfg_problems(semi_cfg, cls.teachers, prefix,
-                                       cls.semi_train_cfg_keys())
-    if not problems and (semi_cfg is None or isinstance(semi_cfg, dict)):
-        merged = dict(cls.default_semi_train_cfg, **(semi_cfg or {}))
-        networks = ['primary'] + [n for pair in cls.teachers.items()
-                                  for n in pair if n != 'primary']
-        problems += build_pseudo_labelers(
-            merged, cls.default_semi_train_cfg, cls.teachers,
-            list(dict.fromkeys(networks)), prefix)[1]
-    return problems + cls.config_problems(model)
-
+    return [] if cls is None else cls.config_problems(model)
 
 
 def model_problems(model: dict) -> List[str]:

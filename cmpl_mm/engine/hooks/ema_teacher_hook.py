@@ -4,6 +4,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 from mmaction.registry import HOOKS
 
+from cmpl_mm.models.recognizers.ema_teachers import EMATeachersMixin
+
 
 @HOOKS.register_module()
 class EMATeacherHook(Hook):
@@ -25,9 +27,9 @@ class EMATeacherHook(Hook):
 
     def before_train(self, runner) -> None:
         model = self._model(runner)
-        if not getattr(model, 'ema_networks', None):
+        if not (isinstance(model, EMATeachersMixin) and model.ema_networks):
             return
-        model.ema_hooked = True
+        model.mark_ema_hooked()
         wrappers = runner.optim_wrapper
         wrappers = (wrappers.values() if isinstance(wrappers,
                                                     OptimWrapperDict)

@@ -3,6 +3,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmaction.registry import HOOKS
 
+from cmpl_mm.models.pseudo_label import BasePart
+
 
 @HOOKS.register_module()
 class PseudoLabelMemoryHook(Hook):
@@ -22,7 +24,8 @@ class PseudoLabelMemoryHook(Hook):
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        parts = [m for m in model.modules() if hasattr(m, 'set_num_unlabeled')]
+        parts = [m for m in model.modules()
+                 if isinstance(m, BasePart) and m.remembers_clips]
         if not parts:
             return
         dataset = runner.train_dataloader.dataset

@@ -1,12 +1,13 @@
 """Cross-entropy against confidence-masked hard pseudo-labels."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 
+from ..pseudo_label.base_loss import BasePseudoLabelLoss
+
 
 @MODELS.register_module()
-class PseudoLabelCrossEntropy(nn.Module):
+class PseudoLabelCrossEntropy(BasePseudoLabelLoss):
     """Hard-label cross-entropy with a per-sample confidence mask.
 
     ``loss = sum_i mask_i * CE(logits_i, target_i) / N``, with

@@ -1,8 +1,9 @@
 """Losses against soft (distribution) pseudo-labels, weighted per clip."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmaction.registry import MODELS
+
+from ..pseudo_label.base_loss import BasePseudoLabelLoss
 
 
 def _check(cls_score, targets, weights) -> None:
@@ -16,7 +17,7 @@ def _check(cls_score, targets, weights) -> None:
 
 
 @MODELS.register_module()
-class SoftPseudoLabelCrossEntropy(nn.Module):
+class SoftPseudoLabelCrossEntropy(BasePseudoLabelLoss):
     """Cross-entropy against soft targets (UDA's consistency loss).
 
     ``loss = sum_i w_i * (-sum_c q_ic * log softmax(z_i)_c) / N``, with
@@ -42,7 +43,7 @@ class SoftPseudoLabelCrossEntropy(nn.Module):
 
 
 @MODELS.register_module()
-class SoftPseudoLabelMSE(nn.Module):
+class SoftPseudoLabelMSE(BasePseudoLabelLoss):
     """Squared distance between the student's and the target distribution
     (Mean Teacher's consistency cost).
 

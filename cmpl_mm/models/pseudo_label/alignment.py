@@ -1,10 +1,11 @@
 """Adjusting the teacher's probabilities before they become targets."""
 import torch
-import torch.nn as nn
 from mmaction.registry import MODELS
 
+from .base_part import BasePart
 
-class BaseAlignment(nn.Module):
+
+class BaseAlignment(BasePart):
     """Maps teacher probabilities ``(N, C)`` to adjusted probabilities that
     the target and mask rules then read (distribution alignment). May keep
     state as buffers; updates it in training only."""

@@ -1,9 +1,21 @@
 """Checks of the numbers a pseudo-labeling part is built with; a bad value
-raises ValueError naming the argument (the config check adds the key)."""
+raises ValueError naming the argument (the config check adds the key).
+
+A number is any real (``numbers.Real``: int, float, numpy scalars), not a
+bool, so a value that passes the config schema passes here too."""
+import numbers
+from typing import Sequence
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def choice_arg(name: str, value, choices: Sequence[str]) -> str:
+    """``value`` when it is one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f'{name}={value!r} must be one of {list(choices)}')
+    return value
 
 
 def momentum_arg(momentum) -> float:
@@ -12,6 +24,13 @@ def momentum_arg(momentum) -> float:
         raise ValueError(f'momentum={momentum!r} must be a number in '
                          '[0, 1) (the weight of the old average)')
     return float(momentum)
+
+
+def probability_arg(name: str, value) -> float:
+    """``value`` as a float in [0, 1] (a confidence threshold)."""
+    if not _is_number(value) or not 0.0 <= value <= 1.0:
+        raise ValueError(f'{name}={value!r} must be a number in [0, 1]')
+    return float(value)
 
 
 def positive_arg(name: str, value, allow_zero: bool = False,

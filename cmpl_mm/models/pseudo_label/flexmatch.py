@@ -5,6 +5,7 @@ from typing import Optional
 import torch
 from mmaction.registry import MODELS
 
+from .arg_checks import probability_arg
 from .masks import BaseMask
 from .running_state import RunningStateMixin, gather_rows
 
@@ -57,6 +58,7 @@ class FlexMatchThreshold(RunningStateMixin, BaseMask):
     """
 
     uses_threshold = True
+    remembers_clips = True
     lazy_buffers = ('memory', 'counts')
 
     def __init__(self,
@@ -65,10 +67,7 @@ class FlexMatchThreshold(RunningStateMixin, BaseMask):
                  mapping: str = 'convex',
                  warmup: bool = True) -> None:
         super().__init__()
-        if isinstance(threshold, bool) or not isinstance(
-                threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
-            raise ValueError(f'threshold={threshold!r} must be a number in '
-                             '[0, 1]')
+        threshold = probability_arg('threshold', threshold)
         if mapping not in MAPPINGS:
             raise ValueError(f'mapping={mapping!r} must be one of '
                              f'{sorted(MAPPINGS)}')

@@ -5,8 +5,11 @@ import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 
+from .arg_checks import probability_arg
+from .base_part import BasePart
 
-class BaseMask(nn.Module):
+
+class BaseMask(BasePart):
     """Per-clip weights from the teacher's probabilities.
 
     A rule may keep state (as buffers, so it is checkpointed); it updates
@@ -55,11 +58,7 @@ class FixedThreshold(BaseMask):
 
     def __init__(self, threshold: float = 0.95) -> None:
         super().__init__()
-        if isinstance(threshold, bool) or not isinstance(
-                threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
-            raise ValueError(f'threshold={threshold!r} must be a number in '
-                             '[0, 1]')
-        self.threshold = float(threshold)
+        self.threshold = probability_arg('threshold', threshold)
 
     def forward(self, probs, indices=None):
         confidence = probs.detach().max(dim=1)[0]

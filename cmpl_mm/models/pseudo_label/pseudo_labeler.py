@@ -6,7 +6,10 @@ import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 
+from .base_loss import BasePseudoLabelLoss
 from .alignment import BaseAlignment
+from .base_part import BasePart
+from .context import StepContext
 from .masks import BaseMask
 from .targets import BaseTarget
 from .teachers import BaseTeacher
@@ -18,7 +21,7 @@ PART_KINDS = dict(
     align=(BaseAlignment, 'probability alignment'),
     target=(BaseTarget, 'target'),
     mask=(BaseMask, 'mask / weight rule'),
-    loss=(nn.Module, 'pseudo-label loss'))
+    loss=(BasePseudoLabelLoss, 'pseudo-label loss'))
 
 
 class PseudoLabeler(nn.Module):
@@ -34,14 +37,25 @@ class PseudoLabeler(nn.Module):
         align (BaseAlignment): Probabilities to adjusted probabilities.
         target (BaseTarget): Probabilities to targets.
         mask (BaseMask): Probabilities to per-clip weights.
-        loss (nn.Module): ``loss(strong_logits, targets, weights)``.
+        loss (BasePseudoLabelLoss): ``loss(strong_logits, targets,
+            weights)``.
     """
 
     def __init__(self, teacher: BaseTeacher, align: BaseAlignment,
-                 target: BaseTarget, mask: BaseMask, loss: nn.Module) -> None:
+                 target: BaseTarget, mask: BaseMask,
+                 loss: BasePseudoLabelLoss) -> None:
         super().__init__()
         self.teacher, self.align = teacher, align
         self.target, self.mask, self.loss = target, mask, loss
+
+    def parts(self) -> Dict[str, BasePart]:
+        """The parts by ``semi_train_cfg`` key."""
+        return {key: getattr(self, key) for key in PART_KINDS}
+
+    def observe_step(self, context: StepContext) -> None:
+        """Hand this step's facts to every part."""
+        for part in self.parts().values():
+            part.observe_step(context)
 
     def forward(self, probs: torch.Tensor, labeled_targets: torch.Tensor,
                 indices: Optional[torch.Tensor] = None
@@ -58,15 +72,31 @@ class PseudoLabeler(nn.Module):
         return self.target(probs), self.mask(probs, indices), probs
 
 
-def _part_cfg(cfg: dict, key: str, student: str, default: dict):
-    """``(key path, part config)`` of ``key`` for ``student``."""
+def _is_override(value, teachers) -> bool:
+    """A dict of arguments without ``type`` (none of them a part config)
+    that names no taught network: it overrides arguments of the default
+    part, e.g. ``teacher=dict(momentum=0.99)``."""
+    return (isinstance(value, dict) and 'type' not in value and bool(value)
+            and not set(value) & set(teachers)
+            and not any(isinstance(v, dict) for v in value.values()))
+
+
+def _part_cfg(cfg: dict, key: str, student: str, default: dict,
+              teachers=()):
+    """``(key path, part config)`` of ``key`` for ``student``: the
+    algorithm's default part, overridden by a dict without ``type``."""
     value = cfg.get(key)
     if value is None:
         return key, copy.deepcopy(default)
+    if _is_override(value, teachers):
+        return key, dict(copy.deepcopy(default), **copy.deepcopy(value))
     if isinstance(value, dict) and 'type' not in value:
         if student not in value:
             return key, copy.deepcopy(default)
-        return f'{key}.{student}', copy.deepcopy(value[student])
+        entry = copy.deepcopy(value[student])
+        if isinstance(entry, dict) and 'type' not in entry:
+            entry = dict(copy.deepcopy(default), **entry)
+        return f'{key}.{student}', entry
     return key, copy.deepcopy(value)
 
 
@@ -91,7 +121,8 @@ def build_pseudo_labelers(cfg: dict, defaults: dict,
     labelers, problems = {}, []
     for key in PART_KINDS:
         value = cfg.get(key)
-        if isinstance(value, dict) and 'type' not in value:
+        if isinstance(value, dict) and 'type' not in value and not \
+                _is_override(value, teachers):
             unknown = sorted(set(value) - set(teachers))
             if unknown:
                 problems.append(
@@ -104,7 +135,8 @@ def build_pseudo_labelers(cfg: dict, defaults: dict,
     for student, default_teacher in teachers.items():
         parts, bad = {}, False
         for key, (base, what) in PART_KINDS.items():
-            path, part = _part_cfg(cfg, key, student, defaults[key])
+            path, part = _part_cfg(cfg, key, student, defaults[key],
+                                   teachers)
             if not isinstance(part, dict) or 'type' not in part:
                 problems.append(f'{prefix}{path}={part!r}: must be a part '
                                 "config dict with 'type'")
@@ -138,7 +170,7 @@ def build_pseudo_labelers(cfg: dict, defaults: dict,
                 f'{prefix}{path}.network={teacher.network!r}: no such '
                 f'network; this algorithm has {list(networks)}')
             continue
-        kind = getattr(parts['loss'], 'target_kind', None)
+        kind = parts['loss'].target_kind
         if kind != parts['target'].kind:
             path, _ = _part_cfg(cfg, 'loss', student, {})
             problems.append(
@@ -153,9 +185,8 @@ def build_pseudo_labelers(cfg: dict, defaults: dict,
 
 
 def _is_part(cls, key: str, base: type) -> bool:
-    """A part class of kind ``key``; a loss declares its ``target_kind``."""
-    return (isinstance(cls, type) and issubclass(cls, base)
-            and (key != 'loss' or hasattr(cls, 'target_kind')))
+    """A part class of kind ``key``."""
+    return isinstance(cls, type) and issubclass(cls, base)
 
 
 def _threshold(cfg: dict, student: str) -> float:

@@ -1,12 +1,12 @@
 """What a student fits: the teacher's probabilities turned into targets."""
 import torch
-import torch.nn as nn
 from mmaction.registry import MODELS
 
 from .arg_checks import positive_arg
+from .base_part import BasePart
 
 
-class BaseTarget(nn.Module):
+class BaseTarget(BasePart):
     """Turns teacher probabilities ``(N, C)`` into detached targets."""
 
     #: ``'hard'``: class indices ``(N,)``; ``'soft'``: distributions ``(N, C)``

@@ -5,10 +5,12 @@ import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 
-from .arg_checks import momentum_arg
+from .base_part import BasePart
+from .arg_checks import choice_arg, momentum_arg, positive_arg
+from .ema_network import EMA_BUFFER_MODES, EMA_WARMUPS
 
 
-class BaseTeacher(nn.Module):
+class BaseTeacher(BasePart):
     """Where the teacher's weak-view logits come from.
 
     Args:
@@ -57,20 +59,39 @@ class EMATeacher(BaseTeacher):
     The recognizer keeps one :class:`EMANetwork` per averaged network
     (``model.ema_networks[network]``); ``EMATeacherHook`` updates it after
     every optimizer step. It predicts the weak view in evaluation mode.
+    ``momentum``, ``warmup``, ``gamma`` and ``buffers`` are those of
+    :class:`EMANetwork`.
 
     Args:
         network (str, optional): See :class:`BaseTeacher`.
         momentum (float): Weight of the old average in
-            ``ema = momentum * ema + (1 - momentum) * live``, in [0, 1).
+            ``ema = m * ema + (1 - m) * live`` once warmed up, in [0, 1).
             Defaults to 0.999.
+        warmup (str): How ``m`` starts: ``'tarvainen'``
+            (``min(1 - 1/(n + 2), momentum)`` after ``n`` updates, the
+            original Mean Teacher code), ``'exp'`` (mmdetection's
+            ``ExpMomentumEMA``) or ``'none'``. Defaults to ``'tarvainen'``.
+        gamma (float): Length of the ``'exp'`` warm-up, in updates.
+            Defaults to 2000.
+        buffers (str): Batch-norm statistics of the copy: ``'copy'`` the
+            live network's or ``'average'`` them. Defaults to ``'copy'``.
     """
 
     needs_live_weak_view = False
 
     def __init__(self, network: Optional[str] = None,
-                 momentum: float = 0.999) -> None:
+                 momentum: float = 0.999, warmup: str = 'tarvainen',
+                 gamma: float = 2000.0, buffers: str = 'copy') -> None:
         super().__init__(network)
         self.momentum = momentum_arg(momentum)
+        self.warmup = choice_arg('warmup', warmup, EMA_WARMUPS)
+        self.gamma = positive_arg('gamma', gamma)
+        self.buffers = choice_arg('buffers', buffers, EMA_BUFFER_MODES)
+
+    def ema_settings(self) -> dict:
+        """The :class:`EMANetwork` arguments this teacher asks for."""
+        return dict(momentum=self.momentum, warmup=self.warmup,
+                    gamma=self.gamma, buffers=self.buffers)
 
     def logits(self, weak_inputs, live_weak_logits, ema_networks):
         return ema_networks[self.network](weak_inputs)

@@ -42,7 +42,7 @@ class CMPLRecognizer(SemiBaseRecognizer):
                  auxiliary: dict,
                  evaluate_auxiliary: bool = False,
                  **kwargs: Optional[dict]) -> None:
-        problems = self.config_problems(
+        problems = self.head_problems(
             dict(primary=primary, auxiliary=auxiliary), prefix='')
         if problems:
             raise ConfigError(problems)
@@ -60,6 +60,11 @@ class CMPLRecognizer(SemiBaseRecognizer):
     @classmethod
     def config_problems(cls, model: dict, prefix: str = 'model.'
                         ) -> List[str]:
+        return super().config_problems(model, prefix) + cls.head_problems(
+            model, prefix)
+
+    @staticmethod
+    def head_problems(model: dict, prefix: str) -> List[str]:
         """The auxiliary must predict the primary's classes."""
         heads = [(model.get(n) or {}).get('cls_head')
                  for n in ('primary', 'auxiliary')]

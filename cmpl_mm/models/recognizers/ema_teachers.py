@@ -8,21 +8,24 @@ from mmengine.logging import print_log
 from ..pseudo_label import EMANetwork, EMATeacher
 
 
-def ema_momenta(labelers: Dict[str, nn.Module]
-                ) -> Tuple[Dict[str, float], List[str]]:
-    """``({network: momentum}, [problems])`` of the EMA teachers among
-    the pseudo-labelers: one EMA copy, so one momentum, per network."""
-    momenta, problems = {}, []
+def ema_settings(labelers: Dict[str, nn.Module],
+                 prefix: str = 'semi_train_cfg.'
+                 ) -> Tuple[Dict[str, dict], List[str]]:
+    """``({network: EMANetwork arguments}, [problems])`` of the EMA
+    teachers among the pseudo-labelers: one EMA copy, so one setting, per
+    network."""
+    settings, problems = {}, []
     for labeler in labelers.values():
         teacher = labeler.teacher
         if isinstance(teacher, EMATeacher):
-            known = momenta.setdefault(teacher.network, teacher.momentum)
-            if known != teacher.momentum:
+            known = settings.setdefault(teacher.network,
+                                        teacher.ema_settings())
+            if known != teacher.ema_settings():
                 problems.append(
-                    f'semi_train_cfg.teacher: two momenta ({known}, '
-                    f'{teacher.momentum}) for the EMA of '
+                    f'{prefix}teacher: two settings ({known}, '
+                    f'{teacher.ema_settings()}) for the EMA of '
                     f"'{teacher.network}'; one EMA copy per network")
-    return momenta, problems
+    return settings, problems
 
 
 class EMATeachersMixin:
@@ -35,12 +38,20 @@ class EMATeachersMixin:
     checkpoints, and are left out of the buffers a skipped step restores.
     """
 
-    def build_ema_networks(self, momenta: Dict[str, float]) -> None:
-        """One EMA copy per ``{network: momentum}``."""
+    #: set by ``EMATeacherHook`` (:meth:`mark_ema_hooked`); a model with
+    #: EMA copies refuses to train without it
+    ema_hooked = False
+
+    def mark_ema_hooked(self) -> None:
+        """Record that a hook moves the EMA copies after each step."""
+        self.ema_hooked = True
+
+    def build_ema_networks(self, settings: Dict[str, dict]) -> None:
+        """One EMA copy per ``{network: EMANetwork arguments}``."""
         networks = self.networks()
         self.ema_networks = nn.ModuleDict({
-            name: EMANetwork(networks[name], momentum)
-            for name, momentum in momenta.items()
+            name: EMANetwork(networks[name], **kwargs)
+            for name, kwargs in settings.items()
         })
         self.register_load_state_dict_post_hook(self._start_missing_ema)
 

@@ -8,12 +8,15 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmaction.registry import MODELS
 
-from .semi_train_cfg import ConfigError, validate_semi_train_cfg
-from ..pseudo_label import (EMATeacher, PseudoLabelRecord, StudentRecord,
-                            build_pseudo_labelers, publish_record)
+from .semi_train_cfg import (ConfigError, semi_train_cfg_problems,
+                             validate_semi_train_cfg)
+from ..pseudo_label import (ConstantWeight, EMATeacher, PseudoLabelRecord,
+                            StepContext,
+                            StudentRecord, build_pseudo_labelers,
+                            build_weight_schedule, publish_record)
 from ..utils import (channels_last_3d_wanted, concurrent_forward,
                      frozen_bn_running_stats, network_to_channels_last_3d)
-from .ema_teachers import EMATeachersMixin, ema_momenta
+from .ema_teachers import EMATeachersMixin, ema_settings
 from .nonfinite_guard import NonFiniteGuardMixin
 
 Scores = Dict[str, Dict[str, torch.Tensor]]  # scores[network][view]
@@ -42,17 +45,20 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
     Each taught network gets its own pseudo-labeling parts
     (:mod:`cmpl_mm.models.pseudo_label`), set in ``semi_train_cfg``::
 
-        teacher  LiveTeacher | EMATeacher(momentum)   whose weak view
-        align    NoAlignment                           adjust its probs
-        target   HardTarget  | SoftTarget(temperature)  what is fitted
-        mask     FixedThreshold | AllClips             weight per clip
-        loss     PseudoLabelCrossEntropy | SoftPseudoLabelCrossEntropy
-                 | SoftPseudoLabelMSE                   how it is fitted
+        teacher  whose weak view teaches       (LiveTeacher, EMATeacher)
+        align    adjusts its probabilities     (NoAlignment, ...)
+        target   what is fitted                (HardTarget, SoftTarget)
+        mask     the weight of each clip       (FixedThreshold, ...)
+        loss     how it is fitted              (PseudoLabelCrossEntropy, ...)
 
-    Each key takes a part config for every taught network, or a dict of
-    them keyed by the taught network. ``FixedThreshold`` takes
-    ``threshold`` from ``semi_train_cfg.threshold`` unless its own config
-    sets it.
+    ``docs/algorithms.md`` lists every registered part (a test keeps that
+    table equal to the registry). Each key takes a part config for every
+    taught network, a dict of them keyed by the taught network, or a dict
+    of arguments without ``type`` that overrides the algorithm's default
+    part (``teacher=dict(momentum=0.99)``). A mask with a threshold takes
+    ``semi_train_cfg.threshold`` unless its own config sets it. Every part
+    sees a :class:`~cmpl_mm.models.pseudo_label.StepContext` (iteration,
+    supervised loss) once per step.
 
     How each network sees the views is ``semi_train_cfg.unlabeled_forward``:
 
@@ -84,8 +90,14 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             ``'skip'``, see :class:`NonFiniteGuardMixin`), and the parts
             ``teacher``, ``align``, ``target``, ``mask``, ``loss`` (see
             above).
-            ``threshold`` and ``unsup_weight`` may be dicts keyed by the
-            taught network. Unknown keys and bad values raise
+            ``student_view`` (the view a taught network fits: ``'strong'``,
+            or ``'weak'`` for Pseudo-Label's same-view targets;
+            ``'strong'``). ``threshold`` and ``unsup_weight`` may be dicts
+            keyed by the taught network; ``unsup_weight`` (or each value
+            of it) may be a weight schedule such as
+            ``dict(type='SigmoidRampUp', value=1.0, ramp_iters=1000)`` that
+            starts at ``warmup_iters`` (see
+            :mod:`cmpl_mm.models.pseudo_label.schedules`). Unknown keys and bad values raise
             :class:`~cmpl_mm.config_check.ConfigError` naming the
             key. Defaults to None.
         unsup_loss (dict, optional): Deprecated spelling of
@@ -106,6 +118,7 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         unlabeled_forward='joint',
         concurrent_networks=False,
         nonfinite_loss='raise',
+        student_view='strong',
         teacher=dict(type='LiveTeacher'),
         align=dict(type='NoAlignment'),
         target=dict(type='HardTarget'),
@@ -123,11 +136,17 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         semi_train_cfg = dict(semi_train_cfg or {})
         if unsup_loss is not None:
             semi_train_cfg.setdefault('loss', unsup_loss)
-        validate_semi_train_cfg(semi_train_cfg, self.teachers)
+        validate_semi_train_cfg(semi_train_cfg, self.teachers,
+                                'semi_train_cfg.', self.semi_train_cfg_keys())
         self.semi_train_cfg = dict(self.default_semi_train_cfg)
         self.semi_train_cfg.update(semi_train_cfg)
         self.build_networks(primary)
         self._build_pseudo_labelers()
+        self.unsup_weights = {
+            student: build_weight_schedule(
+                self.train_setting('unsup_weight', student))
+            for student in self.teachers
+        }
         # converted before a DDP wrapper sees the weights; ``.to(device)``
         # keeps the layout
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -143,26 +162,77 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
 
     @classmethod
     def semi_train_cfg_keys(cls) -> List[str]:
-        """The ``semi_train_cfg`` keys this algorithm accepts."""
+        """The ``semi_train_cfg`` keys this algorithm accepts: those of its
+        ``default_semi_train_cfg`` (the one list the config check and the
+        model both read)."""
         return list(cls.default_semi_train_cfg)
+
+    @classmethod
+    def network_names(cls) -> List[str]:
+        """The networks of the algorithm, ``primary`` first."""
+        names = ['primary'] + [n for pair in cls.teachers.items()
+                               for n in pair]
+        return list(dict.fromkeys(names))
 
     @classmethod
     def config_problems(cls, model: dict, prefix: str = 'model.'
                         ) -> List[str]:
-        """Problems of a model config of this algorithm that show before
-        anything is built (``check_config`` asks the registered class)."""
-        return []
+        """Every problem of a model config of this algorithm that shows
+        before any data is read (``check_config`` asks the registered
+        class): the ``semi_train_cfg`` schema, the parts built from it,
+        and :meth:`labeler_problems`. A subclass adds its own checks.
+
+        Args:
+            model (dict): The ``model`` config.
+            prefix (str): Key path printed before each key.
+        """
+        semi_cfg = model.get('semi_train_cfg')
+        path = f'{prefix}semi_train_cfg.'
+        problems = semi_train_cfg_problems(semi_cfg, cls.teachers, path,
+                                           cls.semi_train_cfg_keys())
+        if problems or not (semi_cfg is None or isinstance(semi_cfg, dict)):
+            return problems
+        merged = dict(cls.default_semi_train_cfg, **(semi_cfg or {}))
+        labelers, problems = build_pseudo_labelers(
+            merged, cls.default_semi_train_cfg, cls.teachers,
+            cls.network_names(), path)
+        return problems or cls.labeler_problems(labelers, merged, path)
+
+    @classmethod
+    def labeler_problems(cls, labelers: Dict[str, nn.Module],
+                         semi_train_cfg: dict, prefix: str) -> List[str]:
+        """Rules about the built parts: one EMA setting per averaged
+        network, and each part's own
+        (:meth:`~cmpl_mm.models.pseudo_label.BasePart.setting_problems`).
+        An algorithm with a rule of its own (Mean Teacher: the teacher is an
+        EMA) extends it.
+
+        Args:
+            labelers (dict): Taught network -> its ``PseudoLabeler``.
+            semi_train_cfg (dict): The merged ``semi_train_cfg``.
+            prefix (str): Key path of ``semi_train_cfg``.
+        """
+        problems = ema_settings(labelers, prefix)[1]
+        for labeler in labelers.values():
+            for key, part in labeler.parts().items():
+                problems += [
+                    f'{prefix}{key}: {p}'
+                    for p in part.setting_problems(semi_train_cfg)
+                ]
+        return problems
 
     def _build_pseudo_labelers(self) -> None:
         """The parts of every taught network and the EMA copies they use."""
+        prefix = 'semi_train_cfg.'
         labelers, problems = build_pseudo_labelers(
             self.semi_train_cfg, self.default_semi_train_cfg, self.teachers,
-            list(self.networks()))
-        momenta, found = ema_momenta(labelers)
-        if problems or found:
-            raise ConfigError(problems + found)
+            list(self.networks()), prefix)
+        problems = problems or self.labeler_problems(
+            labelers, self.semi_train_cfg, prefix)
+        if problems:
+            raise ConfigError(problems)
         self.pseudo_labelers = nn.ModuleDict(labelers)
-        self.build_ema_networks(momenta)
+        self.build_ema_networks(ema_settings(labelers, prefix)[0])
 
     # -- networks --------------------------------------------------------
     def networks(self) -> Dict[str, nn.Module]:
@@ -191,19 +261,40 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
                 if not k.startswith(('ema_networks.', 'pseudo_labelers.')))
 
     # -- schedule and settings -------------------------------------------
-    def train_setting(self, key: str, network: str) -> float:
-        """Read ``semi_train_cfg[key]``, per network when it is a dict."""
+    def train_setting(self, key: str, network: str):
+        """Read ``semi_train_cfg[key]``, per network when it is a dict of
+        networks (not a schedule, which has ``type``)."""
         value = self.semi_train_cfg[key]
-        if isinstance(value, dict):
+        if isinstance(value, dict) and 'type' not in value:
             return value[network]
         return value
+
+    @staticmethod
+    def current_iteration() -> int:
+        """The runner's iteration of this step (0 outside a runner)."""
+        return MessageHub.get_current_instance().get_info('iter', 0)
 
     def unsup_active(self) -> bool:
         """False during the supervised warm-up."""
         if not self.teachers:
             return False
-        hub = MessageHub.get_current_instance()
-        return hub.get_info('iter', 0) >= self.semi_train_cfg['warmup_iters']
+        return self.current_iteration() >= self.semi_train_cfg[
+            'warmup_iters']
+
+    def unsup_weight(self, student: str) -> float:
+        """``semi_train_cfg.unsup_weight`` of ``student`` at this step (its
+        schedule's value)."""
+        return self.unsup_weights[student](
+            self.current_iteration() - self.semi_train_cfg['warmup_iters'])
+
+    def step_context(self, student: str,
+                     losses: Dict[str, torch.Tensor]) -> StepContext:
+        """The :class:`StepContext` of ``student`` for this step."""
+        sup = losses.get(f'sup_{self.loss_prefix(student)}loss_cls')
+        return StepContext(
+            network=student, iteration=self.current_iteration(),
+            unsup_start=self.semi_train_cfg['warmup_iters'],
+            sup_loss=None if sup is None else sup.detach())
 
     def nonfinite_mode(self) -> str:
         return self.semi_train_cfg['nonfinite_loss']
@@ -245,7 +336,7 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
                 "({'sup': ..., 'weak': ..., 'strong': ...}); check that the "
                 'training pipelines end with MultiView and the model uses '
                 'MultiViewDataPreprocessor.')
-        if self.ema_networks and not getattr(self, 'ema_hooked', False):
+        if self.ema_networks and not self.ema_hooked:
             raise RuntimeError(
                 'this model has EMA teachers but no EMATeacherHook updates '
                 "them; add dict(type='EMATeacherHook') to custom_hooks (the "
@@ -260,6 +351,9 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             enabled=self.semi_train_cfg['concurrent_networks'],
             shared_inputs=inputs)
         losses = self.sup_losses(scores, data_samples['sup'])
+        if self.training:
+            for student, labeler in self.pseudo_labelers.items():
+                labeler.observe_step(self.step_context(student, losses))
         if unlabeled:
             probs = self.teacher_probs(inputs, scores)
             losses.update(self.student_losses(scores, probs, data_samples))
@@ -267,14 +361,18 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
 
     def views_of(self, network: str, unlabeled: bool) -> List[str]:
         """The views ``network`` forwards: ``sup``, then ``weak`` when it
-        teaches live, ``strong`` when it is taught."""
+        teaches live or is taught on it, ``strong`` when it is taught on
+        it (``semi_train_cfg.student_view``)."""
         views = ['sup']
         if unlabeled:
+            taught = network in self.pseudo_labelers
+            student_view = self.semi_train_cfg['student_view']
             if any(p.teacher.network == network
                    and p.teacher.needs_live_weak_view
-                   for p in self.pseudo_labelers.values()):
+                   for p in self.pseudo_labelers.values()) or (
+                       taught and student_view == 'weak'):
                 views.append('weak')
-            if network in self.pseudo_labelers:
+            if taught and student_view == 'strong':
                 views.append('strong')
         return views
 
@@ -344,35 +442,39 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
     def student_losses(self, scores: Scores, probs: Dict[str, torch.Tensor],
                        data_samples: Dict[str, list]
                        ) -> Dict[str, torch.Tensor]:
-        """Every taught network's pseudo-label loss on its strong view,
+        """Every taught network's pseudo-label loss on its
+        ``semi_train_cfg.student_view`` (the strong view by default),
         weighted by ``semi_train_cfg.unsup_weight``; publishes the step's
         :class:`PseudoLabelRecord` for the hooks.
 
         Returns:
-            dict[str, Tensor]: ``unsup_*loss_cls`` and ``unsup_*mask_ratio``.
+            dict[str, Tensor]: ``unsup_*loss_cls`` and ``unsup_*mask_ratio``;
+            ``unsup_*weight`` when the weight follows a ramp.
         """
         losses = {}
         record = PseudoLabelRecord(
             num_classes=next(iter(probs.values())).shape[1])
         indices = self.unlabeled_indices(data_samples)
         labeled = self.labeled_targets(data_samples)
+        view = self.semi_train_cfg['student_view']
         for student, labeler in self.pseudo_labelers.items():
             targets, weights, used = labeler(probs[student], labeled, indices)
-            loss = labeler.loss(scores[student]['strong'], targets, weights)
+            loss = labeler.loss(scores[student][view], targets, weights)
             prefix = f'unsup_{self.loss_prefix(student)}'
-            losses[f'{prefix}loss_cls'] = loss * self.train_setting(
-                'unsup_weight', student)
+            weight = self.unsup_weight(student)
+            losses[f'{prefix}loss_cls'] = loss * weight
             losses[f'{prefix}mask_ratio'] = weights.mean()
+            if not isinstance(self.unsup_weights[student], ConstantWeight):
+                losses[f'{prefix}weight'] = loss.new_tensor(weight)
             for key, value in labeler.mask.extra_losses(
-                    scores[student]['strong'], weights).items():
+                    scores[student][view], weights).items():
                 losses[f'{prefix}{key}'] = value
             confidence, labels = used.max(dim=1)
             teacher = self.teacher_name(student)
             record.students[student] = StudentRecord(
                 teacher=teacher, labels=labels, weights=weights,
                 confidence=confidence,
-                threshold=getattr(labeler.mask, 'current_threshold',
-                                  lambda: None)())
+                threshold=labeler.mask.current_threshold())
             record.predictions.setdefault(teacher, labels)
         publish_record(record)
         return losses

@@ -4,21 +4,20 @@ config raises.
 :class:`~cmpl_mm.models.recognizers.SemiBaseRecognizer` validates its
 ``semi_train_cfg`` with :func:`validate_semi_train_cfg` when it is built;
 ``cmpl_mm.config_check.check_config`` runs the same checks on a whole
-training config before anything is built.
+training config before anything is built. The keys an algorithm accepts
+come from one place, its ``semi_train_cfg_keys()`` (the keys of its
+``default_semi_train_cfg``).
 """
 import difflib
 import math
 import numbers
 from typing import Iterable, List, Optional, Sequence
 
-#: ``semi_train_cfg`` keys of ``SemiBaseRecognizer`` (an algorithm class
-#: states its own with ``semi_train_cfg_keys()``)
-SEMI_TRAIN_CFG_KEYS = ('threshold', 'sup_weight', 'unsup_weight',
-                       'warmup_iters', 'unlabeled_forward',
-                       'concurrent_networks', 'nonfinite_loss', 'teacher',
-                       'align', 'target', 'mask', 'loss')
 #: keys that may be a dict keyed by the network that is taught
 PER_NETWORK_KEYS = ('threshold', 'unsup_weight')
+#: keys that may follow a weight schedule (``dict(type=..., ...)``)
+SCHEDULED_KEYS = ('unsup_weight', )
+STUDENT_VIEWS = ('strong', 'weak')
 NONFINITE_MODES = ('raise', 'skip')
 UNLABELED_FORWARD_MODES = ('joint', 'separate')
 
@@ -49,7 +48,7 @@ def _is_int(value) -> bool:
 def _per_network(key: str, value, prefix: str, required: Iterable[str]):
     """``([(key path, value)], [problem])`` of a scalar or per-network
     setting."""
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or 'type' in value:
         return [(f'{prefix}{key}', value)], []
     problems = []
     required = list(required)
@@ -68,10 +67,9 @@ def _per_network(key: str, value, prefix: str, required: Iterable[str]):
 
 
 def semi_train_cfg_problems(cfg: Optional[dict],
-                            students: Iterable[str] = (),
-                            prefix: str = 'model.semi_train_cfg.',
-                            keys: Sequence[str] = SEMI_TRAIN_CFG_KEYS
-                            ) -> List[str]:
+                            students: Iterable[str],
+                            prefix: str,
+                            keys: Sequence[str]) -> List[str]:
     """Every problem of a ``semi_train_cfg``, as ``'key: problem'`` lines.
 
     Args:
@@ -103,7 +101,9 @@ def semi_train_cfg_problems(cfg: Optional[dict],
         else:
             entries = [(f'{prefix}{key}', cfg[key])]
         for path, value in entries:
-            if not valid(value):
+            if isinstance(value, dict) and 'type' in value:
+                problems.extend(_schedule_problems(key, path, value))
+            elif not valid(value):
                 problems.append(f'{path}={value!r}: {requirement}')
 
     def non_negative(value):
@@ -123,14 +123,28 @@ def semi_train_cfg_problems(cfg: Optional[dict],
           'must be True or False')
     check('nonfinite_loss', lambda v: isinstance(v, str) and v in
           NONFINITE_MODES, f'must be one of {list(NONFINITE_MODES)}')
+    check('student_view', lambda v: isinstance(v, str) and v in
+          STUDENT_VIEWS, f'must be one of {list(STUDENT_VIEWS)}')
     return problems
 
 
+def _schedule_problems(key: str, path: str, cfg: dict) -> List[str]:
+    """A weight schedule where ``key`` takes one, built to check it."""
+    from ..pseudo_label.schedules import build_weight_schedule
+    if key not in SCHEDULED_KEYS:
+        return [f'{path}={cfg!r}: {key} takes a number, not a schedule '
+                f'(schedules are for {list(SCHEDULED_KEYS)})']
+    try:
+        build_weight_schedule(cfg)
+    except ValueError as err:
+        return [f'{path}: {err}']
+    return []
+
+
 def validate_semi_train_cfg(cfg: Optional[dict],
-                            students: Iterable[str] = (),
-                            prefix: str = 'semi_train_cfg.',
-                            keys: Sequence[str] = SEMI_TRAIN_CFG_KEYS
-                            ) -> None:
+                            students: Iterable[str],
+                            prefix: str,
+                            keys: Sequence[str]) -> None:
     """Raise :class:`ConfigError` listing every problem of ``cfg``."""
     problems = semi_train_cfg_problems(cfg, students, prefix, keys)
     if problems:
