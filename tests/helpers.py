@@ -16,6 +16,15 @@ from mmengine.runner import Runner
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
+def algorithms():
+    """Every algorithm's name, from the registry (``algorithm_classes``):
+    a test over "every algorithm" covers a new one without a hand list.
+    Each has its demo config ``configs/{name}_r3d18q_synthetic.py``."""
+    import cmpl_mm  # noqa: F401  (registration)
+    from cmpl_mm.models.recognizers import algorithm_classes
+    return list(algorithm_classes())
+
+
 def tiny_data_options(root, num_classes=4, cmpl=True, unlabeled=True):
     """``--cfg-options`` pointing a demo config at ``tiny_dataset``."""
     options = {

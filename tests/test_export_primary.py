@@ -23,8 +23,22 @@ pytestmark = pytest.mark.slow
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOL = osp.join(ROOT, 'tools', 'export_primary.py')
 CONFIG = osp.join(ROOT, 'configs', 'cmpl_r3d18q_synthetic.py')
-# CMPL deploys its live primary, Mean Teacher the EMA of it
-CONFIGS = [CONFIG, osp.join(ROOT, 'configs', 'meanteacher_r3d18q_synthetic.py')]
+
+
+def _one_config_per_deployed_network():
+    """CMPL's demo config, and one demo config per other place an
+    algorithm deploys from (``deployed_prefix``: the live primary, Mean
+    Teacher's EMA of it), read from the registry."""
+    from cmpl_mm.models.recognizers import algorithm_classes
+    configs = {'primary.': CONFIG}
+    for name, cls in algorithm_classes().items():
+        prefix = MODELS.get(cls).deployed_prefix()
+        configs.setdefault(prefix, osp.join(
+            ROOT, 'configs', f'{name}_r3d18q_synthetic.py'))
+    return list(configs.values())
+
+
+CONFIGS = _one_config_per_deployed_network()
 
 
 def run_tool(*args):

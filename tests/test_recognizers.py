@@ -16,7 +16,7 @@ from mmaction.registry import DATASETS, MODELS
 from mmaction.structures import ActionDataSample
 
 from cmpl_mm.models.pseudo_label import BasePart, take_record
-from helpers import REPO_ROOT
+from helpers import REPO_ROOT, algorithms
 from reference_steps import fixed_batch
 
 init_default_scope('mmaction')
@@ -288,9 +288,7 @@ def _unlabeled_batches(cfg, ann_file, root, steps):
 
 # every algorithm, and every new pseudo-label rule (their state persists
 # across steps: it must not see the monitoring labels either)
-LEAK_CONFIGS = ['supervised', 'fixmatch', 'cmpl', 'meanteacher', 'uda',
-                'flexmatch', 'freematch', 'softmatch', 'cmpl-flexmatch',
-                'cmpl-distalign']
+LEAK_CONFIGS = algorithms() + ['cmpl-flexmatch', 'cmpl-distalign']
 
 
 @pytest.mark.parametrize('algorithm', LEAK_CONFIGS)

@@ -4,6 +4,7 @@ from .alignment import BaseAlignment, NoAlignment
 from .base_loss import BasePseudoLabelLoss
 from .base_part import BasePart
 from .context import StepContext
+from .dash import DashThreshold
 from .distribution_alignment import DistributionAlignment
 from .ema_network import EMANetwork
 from .flexmatch import FlexMatchThreshold
@@ -26,5 +27,5 @@ __all__ = [
     'StudentRecord', 'publish_record', 'take_record', 'BaseTarget',
     'HardTarget', 'SoftTarget', 'BaseTeacher', 'EMATeacher', 'LiveTeacher',
     'DistributionAlignment', 'FlexMatchThreshold', 'FreeMatchThreshold',
-    'SoftMatchWeight'
+    'SoftMatchWeight', 'DashThreshold'
 ]

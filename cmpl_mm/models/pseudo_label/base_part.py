@@ -1,5 +1,5 @@
 """The extension points every pseudo-labeling part has."""
-from typing import List, Optional
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -24,15 +24,6 @@ class BasePart(nn.Module):
         Args:
             context (StepContext): This step, for the taught network.
         """
-
-    def setting_problems(self, semi_train_cfg: dict) -> List[str]:
-        """What in the merged ``semi_train_cfg`` this part cannot work with
-        (checked before any data is read), one line each; none by default.
-
-        Args:
-            semi_train_cfg (dict): The algorithm's merged settings.
-        """
-        return []
 
     def current_threshold(self) -> Optional[torch.Tensor]:
         """The confidence a pseudo-label needs now, a scalar or one per

@@ -1,4 +1,6 @@
+from .algorithms import CONFIG_ONLY_ALGORITHMS, algorithm_classes
 from .cmpl import CMPLRecognizer
+from .dash import DashRecognizer
 from .fixmatch import FixMatchRecognizer
 from .flexmatch import FlexMatchRecognizer
 from .freematch import FreeMatchRecognizer
@@ -13,5 +15,5 @@ __all__ = [
     'SemiBaseRecognizer', 'NonFiniteGuardMixin', 'SupervisedRecognizer',
     'FixMatchRecognizer', 'CMPLRecognizer', 'MeanTeacherRecognizer',
     'UDARecognizer', 'FlexMatchRecognizer', 'FreeMatchRecognizer',
-    'SoftMatchRecognizer'
+    'SoftMatchRecognizer', 'DashRecognizer'
 ]

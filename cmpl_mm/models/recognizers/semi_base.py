@@ -202,24 +202,15 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
     def labeler_problems(cls, labelers: Dict[str, nn.Module],
                          semi_train_cfg: dict, prefix: str) -> List[str]:
         """Rules about the built parts: one EMA setting per averaged
-        network, and each part's own
-        (:meth:`~cmpl_mm.models.pseudo_label.BasePart.setting_problems`).
-        An algorithm with a rule of its own (Mean Teacher: the teacher is an
-        EMA) extends it.
+        network. An algorithm with a rule of its own (Mean Teacher: the
+        teacher is an EMA) extends it.
 
         Args:
             labelers (dict): Taught network -> its ``PseudoLabeler``.
             semi_train_cfg (dict): The merged ``semi_train_cfg``.
             prefix (str): Key path of ``semi_train_cfg``.
         """
-        problems = ema_settings(labelers, prefix)[1]
-        for labeler in labelers.values():
-            for key, part in labeler.parts().items():
-                problems += [
-                    f'{prefix}{key}: {p}'
-                    for p in part.setting_problems(semi_train_cfg)
-                ]
-        return problems
+        return ema_settings(labelers, prefix)[1]
 
     def _build_pseudo_labelers(self) -> None:
         """The parts of every taught network and the EMA copies they use."""
