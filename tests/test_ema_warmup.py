@@ -123,3 +123,26 @@ def test_one_argument_of_a_default_part_can_be_overridden():
     with pytest.raises(ConfigError,
                        match=r'semi_train_cfg.teacher: momentum=1.5 must'):
         check_config(cfg)
+
+
+def test_a_checkpoint_without_the_update_count_keeps_its_ema_warmed_up():
+    """Resuming EMA weights saved without ``num_updates``: the weights are
+    kept and the warm-up counts as finished (momentum at once)."""
+    from mmengine.config import Config
+    from mmaction.registry import MODELS
+    from helpers import REPO_ROOT
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/meanteacher_r3d18q_synthetic.py')
+    torch.manual_seed(0)
+    saved = MODELS.build(cfg.model)
+    with torch.no_grad():
+        for buf in saved.ema_networks['primary'].network.buffers():
+            if buf.is_floating_point():
+                buf.add_(1.0)
+    state = saved.state_dict()
+    del state['ema_networks.primary.num_updates']
+    fresh = MODELS.build(cfg.model)
+    fresh.load_state_dict(state, strict=True)
+    ema = fresh.ema_networks['primary']
+    assert ema.momentum_at(int(ema.num_updates)) == ema.momentum
+    for key, value in ema.network.state_dict().items():
+        assert torch.equal(value, state[f'ema_networks.primary.network.{key}'])

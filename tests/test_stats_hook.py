@@ -6,7 +6,11 @@ from unittest import mock
 
 import torch
 
+from cmpl_mm.analysis.run_logs import last_pseudo_stats
 from cmpl_mm.engine.hooks import PseudoLabelStatsHook
+from cmpl_mm.engine.hooks.pseudo_label_stats_hook import (AgreementCounts,
+                                                          IntervalCounts,
+                                                          NetworkCounts)
 from cmpl_mm.models.pseudo_label import (PseudoLabelRecord, StudentRecord,
                                         publish_record, take_record)
 
@@ -110,7 +114,7 @@ def test_thresholds_and_mean_weight_per_network(tmp_path):
     """An adaptive rule's threshold (the last step's of the interval):
     mean / min / max over classes to the scalars and the log, every class
     to the jsonl; soft weights give the mean weight beside the mask ratio
-    (share of clips with weight > 0). A network whose rule has no
+    (share of clips with weight >= 0.5). A network whose rule has no
     threshold (fixed) reports none."""
     hook = PseudoLabelStatsHook(interval=2, collapse_share=None)
     runner = fake_runner(tmp_path)
@@ -128,7 +132,7 @@ def test_thresholds_and_mean_weight_per_network(tmp_path):
     assert abs(primary['threshold_mean'] - 0.45) < 1e-6
     assert abs(primary['threshold_min'] - 0.2) < 1e-6
     assert abs(primary['threshold_max'] - 0.8) < 1e-6
-    assert primary['mask_ratio'] == 6 / 8
+    assert primary['mask_ratio'] == 4 / 8  # weights 1 and .5 of 4
     assert primary['mean_weight'] == 3.5 / 8
     assert 'threshold' not in stats['auxiliary']
     scalars = runner.visualizer.add_scalars.call_args[0][0]
@@ -184,3 +188,121 @@ def test_collapse_arguments_are_checked():
         PseudoLabelStatsHook(collapse_share=1.5)
     with pytest.raises(ValueError, match='collapse_min_accepted'):
         PseudoLabelStatsHook(collapse_min_accepted=0)
+
+
+def read_lines(tmp_path):
+    return [
+        json.loads(line)
+        for line in open(tmp_path / 'pseudo_label_stats.jsonl')
+    ]
+
+
+def test_accepted_means_weight_at_least_one_half(tmp_path):
+    """SoftMatch-like weights: 0.3 is not an accepted pseudo-label, 0.7
+    is; the mean weight still counts every clip's weight."""
+    record = fake_record()
+    record.students['primary'].weights = torch.tensor([.3, .7, 0., 1.])
+    hook = PseudoLabelStatsHook(interval=1, collapse_share=None)
+    runner = fake_runner(tmp_path)
+    runner.iter = 0
+    step(hook, runner, record)
+    primary = read_lines(tmp_path)[0]['primary']
+    assert primary['mask_ratio'] == 2 / 4  # clips 1 (0.7) and 3 (1.0)
+    assert primary['mean_weight'] == 2 / 4
+    assert primary['accepted_per_class'] == [0, 1, 1, 0]  # not clip 0
+    # accepted with a known label: clip 1 only (says 1, truth 2)
+    assert primary['precision'] == 0
+
+
+def test_partial_interval_reported_at_the_end(tmp_path):
+    """7 iterations, interval 3: lines at 3 and 6, then a partial line for
+    iteration 7 when training ends; it is the file's last line."""
+    hook = PseudoLabelStatsHook(interval=3, collapse_share=None)
+    runner = fake_runner(tmp_path)
+    for i in range(7):
+        runner.iter = i
+        step(hook, runner, fake_record())
+    assert [r['iter'] for r in read_lines(tmp_path)] == [3, 6]
+    runner.iter = 7  # the loop's count once it has run
+    hook.after_train(runner)
+    lines = read_lines(tmp_path)
+    assert [r['iter'] for r in lines] == [3, 6, 7]
+    assert not any('partial' in r or 'steps' in r for r in lines[:2])
+    last = lines[-1]
+    assert last['partial'] is True and last['steps'] == 1
+    assert last['primary']['num_unlabeled'] == 4
+    assert last['primary']['mask_ratio'] == 3 / 4
+    assert last['agreement_rate'] == 0.5
+    assert last_pseudo_stats(str(tmp_path)) == last
+    assert runner.visualizer.add_scalars.call_args[1]['step'] == 7
+    scalars = runner.visualizer.add_scalars.call_args[0][0]
+    assert set(scalars) == set(
+        runner.visualizer.add_scalars.call_args_list[0][0][0])
+    assert 'partial' in runner.logger.info.call_args[0][0]
+
+
+def test_no_partial_line_when_the_run_fills_its_intervals(tmp_path):
+    hook = PseudoLabelStatsHook(interval=3, collapse_share=None)
+    runner = fake_runner(tmp_path)
+    for i in range(6):
+        runner.iter = i
+        step(hook, runner, fake_record())
+    runner.iter = 6
+    hook.after_train(runner)
+    assert [r['iter'] for r in read_lines(tmp_path)] == [3, 6]
+    # a supervised tail publishes nothing: no line either
+    hook = PseudoLabelStatsHook(interval=3, collapse_share=None)
+    for i in range(2):
+        runner.iter = i
+        step(hook, runner, None)
+    hook.after_train(runner)
+    assert [r['iter'] for r in read_lines(tmp_path)] == [3, 6]
+
+
+def test_one_all_reduce_per_report(tmp_path):
+    """Both networks and the agreement go over ranks in one call."""
+    hook = PseudoLabelStatsHook(interval=2, collapse_share=None)
+    runner = fake_runner(tmp_path)
+    target = 'cmpl_mm.engine.hooks.pseudo_label_stats_hook.all_reduce'
+    with mock.patch(target) as reduce:
+        for i in range(2):
+            runner.iter = i
+            step(hook, runner, fake_record())
+    assert reduce.call_count == 1
+    # 2 networks x (7 counts + 4 classes) + 2 agreement counts
+    assert reduce.call_args[0][0].shape == (2 * 11 + 2, )
+
+
+def test_named_counts_round_trip():
+    record = fake_record()
+    monitor = torch.tensor([0, 2, 2, -1])
+    counts = IntervalCounts()
+    for _ in range(2):
+        for name, student in record.students.items():
+            counts.add(name, NetworkCounts.of_step(student, monitor, 4))
+        counts.add('agreement', AgreementCounts(clips=torch.tensor(4.),
+                                                agreed=torch.tensor(2.)))
+    primary = counts.networks['primary']
+    assert primary.clips.item() == 8 and primary.accepted.item() == 6
+    assert primary.accepted_per_class.tolist() == [2, 2, 2, 0]
+    flat = counts.flatten()
+    assert flat.dim() == 1 and flat.dtype == torch.float64
+    back = counts.unflatten(flat.clone())
+    assert list(back.networks) == ['primary', 'auxiliary']
+    for name, original in counts.parts():
+        restored = dict(back.parts())[name]
+        assert type(restored) is type(original)
+        assert torch.equal(restored.flatten(), original.flatten())
+    assert back.networks['auxiliary'].accepted.item() == 0
+    assert back.agreement.agreed.item() == 4
+    # by name: a scaled vector (as summed over 3 ranks) lands field by field
+    tripled = counts.unflatten(flat * 3)
+    assert tripled.networks['primary'].known.item() == 3 * 6
+    assert tripled.networks['primary'].accepted_per_class.tolist() == [
+        6, 6, 6, 0
+    ]
+    import pytest
+    with pytest.raises(ValueError, match='unflatten'):
+        counts.unflatten(flat[:-1])
+    with pytest.raises(ValueError, match='unflatten'):
+        primary.unflatten(primary.flatten()[:-1])

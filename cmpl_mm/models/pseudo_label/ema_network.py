@@ -61,6 +61,9 @@ class EMANetwork(nn.Module):
         buffers (str): ``'copy'`` or ``'average'``. Defaults to ``'copy'``.
     """
 
+    #: an update count past any warm-up (for a checkpoint without one)
+    WARMED_UP = 10**9
+
     def __init__(self, live: nn.Module, momentum: float,
                  warmup: str = 'tarvainen', gamma: float = 2000.0,
                  buffers: str = 'copy') -> None:

@@ -23,7 +23,8 @@ class StudentRecord:
         teacher (str): Who taught it (``'auxiliary'``, ``'ema_primary'``).
         labels (Tensor): The teacher's top class per unlabeled clip ``(N,)``.
         weights (Tensor): The clip weights of the mask rule ``(N,)``;
-            a clip counts as accepted where its weight is > 0.
+            a clip counts as accepted where its weight is >= 0.5 (a hard
+            mask's 1; not SoftMatch's small Gaussian tail weights).
         confidence (Tensor): The teacher's top probability ``(N,)``.
         threshold (Tensor, optional): The rule's current threshold, one per
             class ``(C,)`` or a scalar, when it has one.

@@ -79,14 +79,26 @@ class EMATeachersMixin:
     def _start_missing_ema(self, module, incompatible) -> None:
         """``load_state_dict`` post-hook: an EMA copy that the checkpoint
         lacks (written before it existed) starts from its live network,
-        with a warning, instead of failing or keeping its initial state."""
+        with a warning, instead of failing or keeping its initial state.
+        EMA weights without their update counter (``num_updates``, which
+        drives the warm-up) are kept and taken as warmed up, with a
+        warning."""
         networks = self.networks()
         for name, ema in self.ema_networks.items():
             key = f'ema_networks.{name}.'
             missing = [k for k in incompatible.missing_keys if key in k]
-            if f'{key}num_updates' not in ''.join(missing):
+            if f'{key}num_updates' not in missing:
                 continue
-            ema.copy_from(networks[name])
+            if missing != [f'{key}num_updates']:
+                ema.copy_from(networks[name])
+            else:
+                ema.num_updates.fill_(ema.WARMED_UP)
+                incompatible.missing_keys.remove(f'{key}num_updates')
+                print_log(
+                    f"The checkpoint's EMA of '{name}' has no update count; "
+                    'its momentum warm-up is taken as finished.',
+                    logger='current', level=logging.WARNING)
+                continue
             incompatible.missing_keys[:] = [
                 k for k in incompatible.missing_keys if key not in k]
             print_log(
