@@ -264,3 +264,27 @@ def test_train_tool_refuses_before_building_anything(tiny_dataset, tmp_path):
     assert 'train_dataloader.batch_size=7 must equal' in out.stderr
     assert 'Traceback' not in out.stderr
     assert not work_dir.exists()  # no Runner was built
+
+
+@pytest.mark.parametrize('config,key,value,expected', [
+    ('meanteacher', 'teacher.momentum', 1.5,
+     'model.semi_train_cfg.teacher: momentum=1.5 must be a number in [0, 1)'),
+    ('uda', 'target.temperature', 0,
+     'model.semi_train_cfg.target: temperature=0 must be a number > 0'),
+    ('cmpl-ema', 'teacher.momentum', 1.5,
+     'model.semi_train_cfg.teacher: momentum=1.5 must be a number in [0, 1)'),
+])
+def test_one_setting_of_a_default_part_is_range_checked_once(
+        config, key, value, expected):
+    """``--cfg-options model.semi_train_cfg.<part>.<arg>=...`` on a part
+    that comes from the class defaults (or is shared by two networks) gets
+    the part's own range check, said once."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, f'configs/{config}_r3d18q_synthetic.py'))
+    cfg.merge_from_dict({f'model.semi_train_cfg.{key}': value})
+    with pytest.raises(ConfigError) as err:
+        check_config(cfg)
+    assert str(err.value) == f'invalid config: {expected}' or \
+        str(err.value).startswith(f'invalid config: {expected}')
+    assert str(err.value).count(expected) == 1

@@ -181,7 +181,7 @@ def build_pseudo_labelers(cfg: dict, defaults: dict,
                 'PseudoLabelCrossEntropy, SoftTarget with a Soft* loss')
             continue
         labelers[student] = PseudoLabeler(**parts)
-    return labelers, problems
+    return labelers, list(dict.fromkeys(problems))  # a shared part: once
 
 
 def _is_part(cls, key: str, base: type) -> bool:
