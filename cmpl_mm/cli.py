@@ -47,6 +47,31 @@ def format_user_error(prog: str, err: BaseException) -> str:
     return '\n'.join(lines)
 
 
+def load_config(path: str):
+    """``mmengine.Config.fromfile(path)``; a path that is not a file is a
+    :class:`~cmpl_mm.config_check.ConfigError` naming it (and the closest
+    config of the folder it names), not a traceback.
+
+    Args:
+        path (str): The config file given on the command line.
+    """
+    import difflib
+    import glob
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from .config_check import ConfigError
+    if not osp.isfile(path):
+        folder = osp.dirname(path) or '.'
+        names = [osp.basename(p) for p in glob.glob(osp.join(folder, '*.py'))]
+        close = difflib.get_close_matches(osp.basename(path), names, n=1)
+        hint = (f' (did you mean {osp.join(folder, close[0])!r}?)'
+                if close else '')
+        raise ConfigError(f'config {path!r}: file not found{hint}')
+    return Config.fromfile(path)
+
+
 @contextmanager
 def user_errors(prog: str, traceback: bool = False) -> Iterator[None]:
     """Turn a user error raised inside the block into one line per problem

@@ -314,3 +314,39 @@ def test_tensorboard_backend_writes_events(tmp_path):
     events = [f for _, _, fs in os.walk(tmp_path) for f in fs
               if f.startswith('events.out.tfevents')]
     assert events
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('tool', ['tools/train.py', 'tools/test.py'])
+def test_a_config_that_does_not_exist_is_one_line(tool, tmp_path):
+    args = [tool, 'configs/fixmatch_r3d18q_synthtic.py']
+    if tool.endswith('test.py'):
+        args.append(str(tmp_path / 'x.pth'))
+    out = run(args + ['--work-dir', str(tmp_path / 'never')], timeout=300)
+    assert out.returncode == 2
+    errors = [line for line in out.stderr.splitlines() if 'error:' in line]
+    assert errors == [
+        f"{tool.split('/')[1]}: error: config "
+        "'configs/fixmatch_r3d18q_synthtic.py': file not found (did you "
+        "mean 'configs/fixmatch_r3d18q_synthetic.py'?)"]
+    assert 'Traceback' not in out.stderr
+    assert not (tmp_path / 'never').exists()
+
+
+def test_a_model_key_the_algorithm_does_not_take_is_named():
+    """CMPL's ``auxiliary`` on a FixMatch config stops the pre-run check
+    (it used to fail with a TypeError after the Runner was built)."""
+    from mmengine.config import Config
+    from cmpl_mm.config_check import ConfigError, check_config
+    cfg = Config.fromfile(osp.join(REPO_ROOT,
+                                   'configs/fixmatch_r3d18q_synthetic.py'))
+    cfg.merge_from_dict({'model.auxiliary.cls_head.num_classes': 8})
+    with pytest.raises(ConfigError, match=r"model.auxiliary: "
+                       r"FixMatchRecognizer takes no 'auxiliary'"):
+        check_config(cfg)
+    cfg = Config.fromfile(osp.join(REPO_ROOT,
+                                   'configs/cmpl_r3d18q_synthetic.py'))
+    cfg.model.evaluate_auxilary = True
+    with pytest.raises(ConfigError, match="did you mean "
+                       "'evaluate_auxiliary'"):
+        check_config(cfg)

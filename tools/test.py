@@ -86,10 +86,10 @@ def run(args):
     from cmpl_mm.datasets.data_check import check_data_paths
     from cmpl_mm.compat import finish_cpu_distributed_run, setup_cpu_distributed
     from cmpl_mm.engine.resources import apply_resource_plan
-    from mmengine.config import Config
+    from cmpl_mm.cli import load_config
     from mmengine.logging import print_log
 
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     cfg = merge_args(cfg, args)
     check_data_paths(cfg, ('test_dataloader', ))
     if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):

@@ -160,10 +160,10 @@ def run(args):
     from cmpl_mm.compat import finish_cpu_distributed_run, setup_cpu_distributed
     from cmpl_mm.config_check import check_config
     from cmpl_mm.engine.resources import apply_resource_plan
-    from mmengine.config import Config
+    from cmpl_mm.cli import load_config
     from mmengine.logging import print_log
 
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     cfg = merge_args(cfg, args)
     # before the Runner exists: nothing is written when data are missing
     check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))

@@ -1,5 +1,7 @@
 """The shared logic of every semi-supervised recognizer in cmpl_mm."""
+import difflib
 import functools
+import inspect
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -186,10 +188,11 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             model (dict): The ``model`` config.
             prefix (str): Key path printed before each key.
         """
+        problems = cls.model_key_problems(model, prefix)
         semi_cfg = model.get('semi_train_cfg')
         path = f'{prefix}semi_train_cfg.'
-        problems = semi_train_cfg_problems(semi_cfg, cls.teachers, path,
-                                           cls.semi_train_cfg_keys())
+        problems += semi_train_cfg_problems(semi_cfg, cls.teachers, path,
+                                            cls.semi_train_cfg_keys())
         if problems or not (semi_cfg is None or isinstance(semi_cfg, dict)):
             return problems
         merged = dict(cls.default_semi_train_cfg, **(semi_cfg or {}))
@@ -197,6 +200,33 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             merged, cls.default_semi_train_cfg, cls.teachers,
             cls.network_names(), path)
         return problems or cls.labeler_problems(labelers, merged, path)
+
+    @classmethod
+    def model_keys(cls) -> List[str]:
+        """The ``model`` config keys this algorithm takes: ``type`` and the
+        named arguments of its ``__init__`` and its parents'."""
+        keys = ['type']
+        for klass in cls.__mro__:
+            if '__init__' in vars(klass) and issubclass(
+                    klass, SemiBaseRecognizer):
+                params = inspect.signature(klass.__init__).parameters
+                keys += [n for n, p in params.items() if n != 'self' and
+                         p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        return list(dict.fromkeys(keys))
+
+    @classmethod
+    def model_key_problems(cls, model: dict, prefix: str) -> List[str]:
+        """A ``model`` key the algorithm does not take (CMPL's
+        ``auxiliary`` on a FixMatch config), named before the run."""
+        keys = cls.model_keys()
+        problems = []
+        for key in sorted(set(model) - set(keys)):
+            close = difflib.get_close_matches(key, keys, n=1)
+            hint = f' (did you mean {close[0]!r}?)' if close else ''
+            problems.append(
+                f'{prefix}{key}: {cls.__name__} takes no {key!r}{hint}; '
+                f'its keys are {keys}')
+        return problems
 
     @classmethod
     def labeler_problems(cls, labelers: Dict[str, nn.Module],
