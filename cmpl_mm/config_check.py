@@ -62,5 +62,42 @@ def check_config(cfg) -> None:
             else:
                 problems += label_range_problems(*labeled, num_key,
                                                  num_classes)
+    if isinstance(model, dict):
+        problems += tg_clip_length_problems(cfg, model)
     if problems:
         raise ConfigError(problems)
+
+
+def tg_clip_length_problems(cfg, model: dict) -> list:
+    """A network told to see the temporal gradient needs clips of two
+    frames or more: every ``clip_len`` of the config's pipelines."""
+    semi = model.get('semi_train_cfg')
+    modality = semi.get('modality') if isinstance(semi, dict) else None
+    values = modality.values() if isinstance(modality, dict) else [modality]
+    if 'tg' not in values:
+        return []
+    problems = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        for key, step in _pipeline_steps(cfg.get(loader), loader):
+            clip_len = step.get('clip_len') if isinstance(step,
+                                                          dict) else None
+            if _is_int(clip_len) and clip_len < 2:
+                problems.append(
+                    f"model.semi_train_cfg.modality: 'tg' needs clips of "
+                    f'at least 2 frames, but {key}.clip_len={clip_len}')
+    return problems
+
+
+def _pipeline_steps(node, key):
+    """``(key path, step)`` of every pipeline step below ``node``."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == 'pipeline' and isinstance(value, (list, tuple)):
+                for i, step in enumerate(value):
+                    yield f'{key}.pipeline.{i}', step
+                    yield from _pipeline_steps(step, f'{key}.pipeline.{i}')
+            else:
+                yield from _pipeline_steps(value, f'{key}.{name}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _pipeline_steps(value, f'{key}.{i}')

@@ -288,7 +288,7 @@ def _unlabeled_batches(cfg, ann_file, root, steps):
 
 # every algorithm, and every new pseudo-label rule (their state persists
 # across steps: it must not see the monitoring labels either)
-LEAK_CONFIGS = algorithms() + ['cmpl-flexmatch', 'cmpl-distalign']
+LEAK_CONFIGS = algorithms() + ['cmpl-flexmatch', 'cmpl-distalign', 'cmpl-tg']
 
 
 @pytest.mark.parametrize('algorithm', LEAK_CONFIGS)

@@ -114,6 +114,14 @@ def primary_config(cfg):
             f'{cfg.filename}: model ({model_cfg.get("type")}) has no '
             '`primary`; export_primary.py expects a cmpl_mm semi-supervised '
             'recognizer config')
+    modality = (model_cfg.get('semi_train_cfg') or {}).get('modality', 'rgb')
+    if isinstance(modality, dict):
+        modality = modality.get('primary', 'rgb')
+    if modality != 'rgb':
+        raise SystemExit(
+            f'{cfg.filename}: model.semi_train_cfg.modality of primary is '
+            f'{modality!r}; a plain mmaction2 recognizer sees RGB clips, so '
+            'this primary cannot be exported as one')
     model = copy.deepcopy(model_cfg['primary'])
     if model.get('data_preprocessor', None) is not None:
         warnings.warn('`model.primary.data_preprocessor` is replaced by the '

@@ -91,7 +91,8 @@ class CMPLRecognizer(SemiBaseRecognizer):
         the auxiliary's scores in each sample's ``aux_pred_score``."""
         if not self.evaluate_auxiliary:
             return super().predict(inputs, data_samples)
-        aux = self.auxiliary.predict(inputs, copy.deepcopy(data_samples))
+        aux = self.auxiliary.predict(self.network_inputs('auxiliary', inputs),
+                                     copy.deepcopy(data_samples))
         samples = super().predict(inputs, data_samples)
         for sample, aux_sample in zip(samples, aux):
             sample.set_field(aux_sample.pred_score, 'aux_pred_score')

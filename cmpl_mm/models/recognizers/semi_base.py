@@ -16,6 +16,7 @@ from ..pseudo_label import (ConstantWeight, EMATeacher, PseudoLabelRecord,
                             StepContext,
                             StudentRecord, build_pseudo_labelers,
                             build_weight_schedule, publish_record)
+from ..modalities import MODALITIES, to_modality
 from ..utils import (channels_last_3d_wanted, concurrent_forward,
                      frozen_bn_running_stats, network_to_channels_last_3d)
 from .ema_teachers import EMATeachersMixin, ema_settings
@@ -94,7 +95,12 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             above).
             ``student_view`` (the view a taught network fits: ``'strong'``,
             or ``'weak'`` for Pseudo-Label's same-view targets;
-            ``'strong'``). ``threshold`` and ``unsup_weight`` may be dicts
+            ``'strong'``), ``modality`` (what each network sees of every
+            clip, labeled, weak and strong, in training, validation and
+            test: ``'rgb'`` or ``'tg'``, the temporal gradient derived
+            from the decoded clip, see :mod:`cmpl_mm.models.modalities`;
+            a dict keyed by network, e.g. ``dict(auxiliary='tg')``;
+            ``'rgb'``). ``threshold`` and ``unsup_weight`` may be dicts
             keyed by the taught network; ``unsup_weight`` (or each value
             of it) may be a weight schedule such as
             ``dict(type='SigmoidRampUp', value=1.0, ramp_iters=1000)`` that
@@ -121,6 +127,7 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         concurrent_networks=False,
         nonfinite_loss='raise',
         student_view='strong',
+        modality='rgb',
         teacher=dict(type='LiveTeacher'),
         align=dict(type='NoAlignment'),
         target=dict(type='HardTarget'),
@@ -142,6 +149,11 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
                                 'semi_train_cfg.', self.semi_train_cfg_keys())
         self.semi_train_cfg = dict(self.default_semi_train_cfg)
         self.semi_train_cfg.update(semi_train_cfg)
+        problems = modality_problems(self.semi_train_cfg['modality'],
+                                     self.network_names(),
+                                     'semi_train_cfg.modality')
+        if problems:
+            raise ConfigError(problems)
         self.build_networks(primary)
         self._build_pseudo_labelers()
         self.unsup_weights = {
@@ -193,6 +205,10 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         path = f'{prefix}semi_train_cfg.'
         problems += semi_train_cfg_problems(semi_cfg, cls.teachers, path,
                                             cls.semi_train_cfg_keys())
+        if isinstance(semi_cfg, dict) and 'modality' in semi_cfg:
+            problems += modality_problems(semi_cfg['modality'],
+                                          cls.network_names(),
+                                          f'{path}modality')
         if problems or not (semi_cfg is None or isinstance(semi_cfg, dict)):
             return problems
         merged = dict(cls.default_semi_train_cfg, **(semi_cfg or {}))
@@ -302,6 +318,20 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         return self.current_iteration() >= self.semi_train_cfg[
             'warmup_iters']
 
+    def modality_of(self, network: str) -> str:
+        """What ``network`` sees (``semi_train_cfg.modality``)."""
+        value = self.semi_train_cfg['modality']
+        return value.get(network, 'rgb') if isinstance(value, dict) else value
+
+    def network_inputs(self, network: str, inputs):
+        """``inputs`` (a clip batch, or a dict of them by view) in the
+        modality ``network`` sees, derived on the model's device."""
+        modality = self.modality_of(network)
+        if isinstance(inputs, dict):
+            return {view: to_modality(x, modality)
+                    for view, x in inputs.items()}
+        return to_modality(inputs, modality)
+
     def unsup_weight(self, student: str) -> float:
         """``semi_train_cfg.unsup_weight`` of ``student`` at this step (its
         schedule's value)."""
@@ -330,14 +360,17 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.deployed_network()(inputs, data_samples,
-                                           mode='tensor')
+            return self.deployed_network()(
+                self.network_inputs('primary', inputs), data_samples,
+                mode='tensor')
         raise RuntimeError(f'Invalid mode "{mode}"; only "loss", "predict" '
                            'and "tensor" are supported')
 
     def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
-        """Predict with :meth:`deployed_network`."""
-        return self.deployed_network().predict(inputs, data_samples)
+        """Predict with :meth:`deployed_network` (on ``primary``'s
+        modality)."""
+        return self.deployed_network().predict(
+            self.network_inputs('primary', inputs), data_samples)
 
     # -- the training step, as a template --------------------------------
     def loss(self, inputs: Dict[str, torch.Tensor],
@@ -365,7 +398,8 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         unlabeled = self.unsup_active() and 'weak' in inputs
         scores = concurrent_forward(
             {
-                name: functools.partial(self.network_scores, net, inputs,
+                name: functools.partial(self.network_scores, net,
+                                        self.network_inputs(name, inputs),
                                         self.views_of(name, unlabeled))
                 for name, net in self.networks().items()
             },
@@ -449,8 +483,9 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             key = (type(teacher), teacher.network)
             if key not in cache:
                 live = scores.get(teacher.network, {}).get('weak')
+                weak = self.network_inputs(teacher.network, inputs['weak'])
                 cache[key] = teacher.logits(
-                    inputs['weak'], live, self.ema_networks).softmax(dim=1)
+                    weak, live, self.ema_networks).softmax(dim=1)
             probs[student] = cache[key]
         return probs
 
@@ -519,3 +554,25 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         if not indices or any(i is None for i in indices):
             return None
         return torch.as_tensor(indices)
+
+
+def modality_problems(value, networks: List[str], path: str) -> List[str]:
+    """Problems of ``semi_train_cfg.modality``: a known modality, for
+    every network or by network name.
+
+    Args:
+        value: The setting (a modality, or a dict of them by network).
+        networks (list[str]): The algorithm's networks.
+        path (str): Key path for the messages.
+    """
+    entries = value.items() if isinstance(value, dict) else [(None, value)]
+    problems = []
+    for network, modality in entries:
+        key = path if network is None else f'{path}.{network}'
+        if network is not None and network not in networks:
+            problems.append(f'{key}: no such network; this algorithm has '
+                            f'{networks}')
+        elif not (isinstance(modality, str) and modality in MODALITIES):
+            problems.append(f'{key}={modality!r}: must be one of '
+                            f'{list(MODALITIES)}')
+    return problems
