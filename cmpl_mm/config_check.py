@@ -62,10 +62,32 @@ def check_config(cfg) -> None:
             else:
                 problems += label_range_problems(*labeled, num_key,
                                                  num_classes)
+                problems += eval_label_problems(cfg, num_key, num_classes)
     if isinstance(model, dict):
         problems += tg_clip_length_problems(cfg, model)
     if problems:
         raise ConfigError(problems)
+
+
+def eval_label_problems(cfg, num_key: str, num_classes: int) -> list:
+    """Labels of the validation and test lists outside ``[0,
+    num_classes)``: they would add classes to the metrics (a mean class
+    accuracy over 9 classes of an 8-class head). A list that does not
+    exist is left to the data-path check."""
+    import os.path as osp
+
+    from .datasets import list_files
+    from .datasets.dataset_wrappers import source_config
+    problems = []
+    for loader in ('val_dataloader', 'test_dataloader'):
+        dataset = (cfg.get(loader) or {}).get('dataset')
+        if not isinstance(dataset, dict):
+            continue
+        path = list_files.ann_file_path(source_config(dataset))
+        if path and osp.isfile(path):
+            problems += label_range_problems(f'{loader}.dataset', dataset,
+                                             num_key, num_classes)
+    return problems
 
 
 def tg_clip_length_problems(cfg, model: dict) -> list:

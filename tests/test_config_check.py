@@ -288,3 +288,26 @@ def test_one_setting_of_a_default_part_is_range_checked_once(
     assert str(err.value) == f'invalid config: {expected}' or \
         str(err.value).startswith(f'invalid config: {expected}')
     assert str(err.value).count(expected) == 1
+
+
+def test_a_label_out_of_range_in_the_validation_list_is_refused(tmp_path):
+    """It would otherwise train and average the mean class accuracy over a
+    class the head does not have (issue 26, item 2)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs/fixmatch_r3d18q_synthetic.py'))
+    labeled = tmp_path / 'labeled.txt'
+    labeled.write_text('a.mp4 0\nb.mp4 7\n')
+    val = tmp_path / 'val.txt'
+    val.write_text('a.mp4 0\nb.mp4 99\n')
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.labeled.ann_file': str(labeled),
+        'val_dataloader.dataset.ann_file': str(val),
+        'test_dataloader.dataset.ann_file': str(val)})
+    with pytest.raises(ConfigError) as err:
+        check_config(cfg)
+    lines = err.value.problems
+    assert len(lines) == 2  # validation and test list, one line each
+    assert lines[0].startswith(
+        f"val_dataloader.dataset.ann_file='{val}': 1 line(s) (e.g. line(s) "
+        '[2]) have labels outside [0, 8), up to 99')
