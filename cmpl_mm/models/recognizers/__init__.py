@@ -5,6 +5,7 @@ from .fixmatch import FixMatchRecognizer
 from .flexmatch import FlexMatchRecognizer
 from .freematch import FreeMatchRecognizer
 from .mean_teacher import MeanTeacherRecognizer
+from .mvpl import MvPLRecognizer
 from .nonfinite_guard import NonFiniteGuardMixin
 from .semi_base import SemiBaseRecognizer
 from .softmatch import SoftMatchRecognizer
@@ -15,5 +16,5 @@ __all__ = [
     'SemiBaseRecognizer', 'NonFiniteGuardMixin', 'SupervisedRecognizer',
     'FixMatchRecognizer', 'CMPLRecognizer', 'MeanTeacherRecognizer',
     'UDARecognizer', 'FlexMatchRecognizer', 'FreeMatchRecognizer',
-    'SoftMatchRecognizer', 'DashRecognizer'
+    'SoftMatchRecognizer', 'DashRecognizer', 'MvPLRecognizer'
 ]
