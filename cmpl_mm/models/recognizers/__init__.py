@@ -4,6 +4,7 @@ from .dash import DashRecognizer
 from .fixmatch import FixMatchRecognizer
 from .flexmatch import FlexMatchRecognizer
 from .freematch import FreeMatchRecognizer
+from .ltg import LTGRecognizer
 from .mean_teacher import MeanTeacherRecognizer
 from .mvpl import MvPLRecognizer
 from .nonfinite_guard import NonFiniteGuardMixin
@@ -16,5 +17,5 @@ __all__ = [
     'SemiBaseRecognizer', 'NonFiniteGuardMixin', 'SupervisedRecognizer',
     'FixMatchRecognizer', 'CMPLRecognizer', 'MeanTeacherRecognizer',
     'UDARecognizer', 'FlexMatchRecognizer', 'FreeMatchRecognizer',
-    'SoftMatchRecognizer', 'DashRecognizer', 'MvPLRecognizer'
+    'SoftMatchRecognizer', 'DashRecognizer', 'MvPLRecognizer', 'LTGRecognizer'
 ]
