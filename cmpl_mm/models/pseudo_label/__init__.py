@@ -10,6 +10,7 @@ from .ema_network import EMANetwork
 from .flexmatch import FlexMatchThreshold
 from .freematch import FreeMatchThreshold
 from .masks import AllClips, BaseMask, FixedThreshold
+from .mixing import BaseMix, MixDraw, MixupClips, NoMix, TubeCutMix
 from .pseudo_labeler import PART_KINDS, PseudoLabeler, build_pseudo_labelers
 from .schedules import (BaseWeightSchedule, ConstantWeight, LinearRampUp,
                         SigmoidRampUp, build_weight_schedule)
@@ -20,7 +21,8 @@ from .targets import BaseTarget, HardTarget, SoftTarget
 from .teachers import BaseTeacher, EMATeacher, LiveTeacher
 
 __all__ = [
-    'BasePart', 'BasePseudoLabelLoss', 'StepContext', 'BaseWeightSchedule', 'ConstantWeight',
+    'BasePart', 'BasePseudoLabelLoss', 'StepContext', 'BaseMix', 'MixDraw',
+    'MixupClips', 'NoMix', 'TubeCutMix', 'BaseWeightSchedule', 'ConstantWeight',
     'LinearRampUp', 'SigmoidRampUp', 'build_weight_schedule',
     'BaseAlignment', 'NoAlignment', 'EMANetwork', 'BaseMask', 'FixedThreshold', 'AllClips', 'PART_KINDS',
     'PseudoLabeler', 'build_pseudo_labelers', 'PseudoLabelRecord',

@@ -11,6 +11,7 @@ from .alignment import BaseAlignment
 from .base_part import BasePart
 from .context import StepContext
 from .masks import BaseMask
+from .mixing import BaseMix
 from .targets import BaseTarget
 from .teachers import BaseTeacher
 
@@ -21,7 +22,8 @@ PART_KINDS = dict(
     align=(BaseAlignment, 'probability alignment'),
     target=(BaseTarget, 'target'),
     mask=(BaseMask, 'mask / weight rule'),
-    loss=(BasePseudoLabelLoss, 'pseudo-label loss'))
+    loss=(BasePseudoLabelLoss, 'pseudo-label loss'),
+    mix=(BaseMix, 'student-input mix'))
 
 
 class PseudoLabeler(nn.Module):
@@ -39,14 +41,17 @@ class PseudoLabeler(nn.Module):
         mask (BaseMask): Probabilities to per-clip weights.
         loss (BasePseudoLabelLoss): ``loss(strong_logits, targets,
             weights)``.
+        mix (BaseMix): How the student's strong clips (and the targets)
+            are mixed; ``NoMix`` leaves them alone.
     """
 
     def __init__(self, teacher: BaseTeacher, align: BaseAlignment,
                  target: BaseTarget, mask: BaseMask,
-                 loss: BasePseudoLabelLoss) -> None:
+                 loss: BasePseudoLabelLoss, mix: BaseMix) -> None:
         super().__init__()
         self.teacher, self.align = teacher, align
         self.target, self.mask, self.loss = target, mask, loss
+        self.mix = mix
 
     def parts(self) -> Dict[str, BasePart]:
         """The parts by ``semi_train_cfg`` key."""
@@ -171,7 +176,15 @@ def build_pseudo_labelers(cfg: dict, defaults: dict,
                 f'network; this algorithm has {list(networks)}')
             continue
         kind = parts['loss'].target_kind
-        if kind != parts['target'].kind:
+        if parts['mix'].mixes and kind != 'soft':
+            path, _ = _part_cfg(cfg, 'loss', student, {})
+            problems.append(
+                f'{prefix}{path}: {type(parts["mix"]).__name__} mixes the '
+                f'targets into distributions, but '
+                f'{type(parts["loss"]).__name__} fits hard ones; use '
+                'SoftPseudoLabelCrossEntropy or SoftPseudoLabelMSE')
+            continue
+        if kind != parts['target'].kind and not parts['mix'].mixes:
             path, _ = _part_cfg(cfg, 'loss', student, {})
             problems.append(
                 f'{prefix}{path}: {type(parts["loss"]).__name__} fits '

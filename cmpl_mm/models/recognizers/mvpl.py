@@ -62,6 +62,14 @@ class MvPLRecognizer(SemiBaseRecognizer):
             model.get('semi_train_cfg') or {}, model.get('test_views', 'rgb'),
             prefix)
 
+    @classmethod
+    def labeler_problems(cls, labelers, semi_train_cfg, prefix):
+        problems = super().labeler_problems(labelers, semi_train_cfg, prefix)
+        if labelers['primary'].mix.mixes:
+            problems.append(f'{prefix}mix: MvPLRecognizer does not mix its '
+                            "views' clips; leave mix at NoMix")
+        return problems
+
     @staticmethod
     def view_problems(semi_cfg: dict, test_views, prefix: str) -> List[str]:
         """``views``: two or more known modalities, RGB among them (the

@@ -6,16 +6,17 @@ from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmaction.registry import MODELS
 
 from .semi_train_cfg import (ConfigError, semi_train_cfg_problems,
                              validate_semi_train_cfg)
-from ..pseudo_label import (ConstantWeight, EMATeacher, PseudoLabelRecord,
-                            StepContext,
-                            StudentRecord, build_pseudo_labelers,
-                            build_weight_schedule, publish_record)
+from ..pseudo_label import (ConstantWeight, EMATeacher, MixDraw,
+                            PseudoLabelRecord, StepContext, StudentRecord,
+                            build_pseudo_labelers, build_weight_schedule,
+                            publish_record)
 from ..modalities import MODALITIES, to_modality
 from ..utils import (channels_last_3d_wanted, concurrent_forward,
                      frozen_bn_running_stats, network_to_channels_last_3d)
@@ -132,7 +133,8 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         align=dict(type='NoAlignment'),
         target=dict(type='HardTarget'),
         mask=dict(type='FixedThreshold'),
-        loss=dict(type='PseudoLabelCrossEntropy'))
+        loss=dict(type='PseudoLabelCrossEntropy'),
+        mix=dict(type='NoMix'))
 
     def __init__(self,
                  primary: dict,
@@ -396,10 +398,13 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
                 "them; add dict(type='EMATeacherHook') to custom_hooks (the "
                 'base config configs/_base_/default_runtime.py has it)')
         unlabeled = self.unsup_active() and 'weak' in inputs
+        net_inputs = {name: self.network_inputs(name, inputs)
+                      for name in self.networks()}
+        mix_draws = self.mix_student_inputs(net_inputs) if unlabeled else {}
         scores = concurrent_forward(
             {
                 name: functools.partial(self.network_scores, net,
-                                        self.network_inputs(name, inputs),
+                                        net_inputs[name],
                                         self.views_of(name, unlabeled))
                 for name, net in self.networks().items()
             },
@@ -411,8 +416,25 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
                 labeler.observe_step(self.step_context(student, losses))
         if unlabeled:
             probs = self.teacher_probs(inputs, scores)
-            losses.update(self.student_losses(scores, probs, data_samples))
+            losses.update(
+                self.student_losses(scores, probs, data_samples, mix_draws))
         return losses
+
+    def mix_student_inputs(self, net_inputs: Dict[str, Dict[str, torch.Tensor]]
+                           ) -> Dict[str, MixDraw]:
+        """Replace each taught network's student view by its mix rule's
+        mix (in place in ``net_inputs``); ``{student: MixDraw}`` of the
+        rules that mix, for :meth:`student_losses`."""
+        view = self.semi_train_cfg['student_view']
+        draws = {}
+        for student, labeler in self.pseudo_labelers.items():
+            clips = net_inputs[student].get(view)
+            if labeler.mix.mixes and clips is not None:
+                draws[student] = labeler.mix.draw(clips)
+                net_inputs[student] = dict(
+                    net_inputs[student],
+                    **{view: labeler.mix.mix_inputs(clips, draws[student])})
+        return draws
 
     def views_of(self, network: str, unlabeled: bool) -> List[str]:
         """The views ``network`` forwards: ``sup``, then ``weak`` when it
@@ -496,7 +518,8 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         return f'{ema}{teacher.network}'
 
     def student_losses(self, scores: Scores, probs: Dict[str, torch.Tensor],
-                       data_samples: Dict[str, list]
+                       data_samples: Dict[str, list],
+                       mix_draws: Optional[Dict[str, MixDraw]] = None
                        ) -> Dict[str, torch.Tensor]:
         """Every taught network's pseudo-label loss on its
         ``semi_train_cfg.student_view`` (the strong view by default),
@@ -505,7 +528,9 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
 
         Returns:
             dict[str, Tensor]: ``unsup_*loss_cls`` and ``unsup_*mask_ratio``;
-            ``unsup_*weight`` when the weight follows a ramp.
+            ``unsup_*weight`` when the weight follows a ramp. A student
+            with a ``mix_draws`` entry fits the mixed targets (hard ones
+            made one-hot) with the mixed clip weights.
         """
         losses = {}
         record = PseudoLabelRecord(
@@ -515,7 +540,15 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         view = self.semi_train_cfg['student_view']
         for student, labeler in self.pseudo_labelers.items():
             targets, weights, used = labeler(probs[student], labeled, indices)
-            loss = labeler.loss(scores[student][view], targets, weights)
+            fit_targets, fit_weights = targets, weights
+            if student in (mix_draws or {}):
+                if labeler.target.kind == 'hard':
+                    fit_targets = F.one_hot(
+                        targets, used.shape[1]).to(used.dtype)
+                fit_targets, fit_weights = labeler.mix.mix_targets(
+                    fit_targets, weights, mix_draws[student])
+            loss = labeler.loss(scores[student][view], fit_targets,
+                                fit_weights)
             prefix = f'unsup_{self.loss_prefix(student)}'
             weight = self.unsup_weight(student)
             losses[f'{prefix}loss_cls'] = loss * weight
