@@ -54,6 +54,7 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         target   what is fitted                (HardTarget, SoftTarget)
         mask     the weight of each clip       (FixedThreshold, ...)
         loss     how it is fitted              (PseudoLabelCrossEntropy, ...)
+        mix      is the student's input mixed  (NoMix, TubeCutMix, ...)
 
     ``docs/algorithms.md`` lists every registered part (a test keeps that
     table equal to the registry). Each key takes a part config for every
@@ -92,8 +93,8 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             :func:`~cmpl_mm.models.utils.concurrent_forward`; False),
             ``nonfinite_loss`` (``'raise'`` or
             ``'skip'``, see :class:`NonFiniteGuardMixin`), and the parts
-            ``teacher``, ``align``, ``target``, ``mask``, ``loss`` (see
-            above).
+            ``teacher``, ``align``, ``target``, ``mask``, ``loss``,
+            ``mix`` (see above).
             ``student_view`` (the view a taught network fits: ``'strong'``,
             or ``'weak'`` for Pseudo-Label's same-view targets;
             ``'strong'``), ``modality`` (what each network sees of every
