@@ -58,7 +58,7 @@ def test_exp_warmup_follows_mmdetection_expmomentumema():
 
 def test_no_warmup_keeps_the_old_rule():
     live = _net()
-    start = float(live[0].weight[0, 0])
+    start = float(live[0].weight[0, 0].detach())
     ema = EMANetwork(live, momentum=0.9, warmup='none')
     expected = _run(ema, live, 3)
     assert expected == pytest.approx(

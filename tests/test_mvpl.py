@@ -58,9 +58,9 @@ def test_losses_and_fusion_equal_the_hand_computation(fuse):
     unsup = sum((F.cross_entropy(logits(v['strong']), target,
                                  reduction='none') * mask).mean()
                 for v in (x, tg)) / 2
-    assert float(losses['sup_loss_cls'].detach()) == pytest.approx(float(sup),
+    assert float(losses['sup_loss_cls'].detach()) == pytest.approx(float(sup.detach()),
                                                           rel=1e-5)
-    assert float(losses['unsup_loss_cls'].detach()) == pytest.approx(float(unsup),
+    assert float(losses['unsup_loss_cls'].detach()) == pytest.approx(float(unsup.detach()),
                                                             rel=1e-5)
     assert float(losses['unsup_mask_ratio']) == float(mask.mean())
 
