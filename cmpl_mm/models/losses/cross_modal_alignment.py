@@ -6,6 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 
+from ..pseudo_label.arg_checks import positive_arg
+
 
 @MODELS.register_module()
 class CrossModalAlignmentLoss(nn.Module):
@@ -26,11 +28,8 @@ class CrossModalAlignmentLoss(nn.Module):
 
     def __init__(self, loss_weight: float = 1.0) -> None:
         super().__init__()
-        if isinstance(loss_weight, bool) or not isinstance(
-                loss_weight, (int, float)) or loss_weight < 0:
-            raise ValueError(f'loss_weight={loss_weight!r} must be a number '
-                             '>= 0')
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = positive_arg('loss_weight', loss_weight,
+                                        allow_zero=True)
 
     def forward(self, student: Sequence[torch.Tensor],
                 teacher: Sequence[torch.Tensor]) -> torch.Tensor:

@@ -136,13 +136,13 @@ class MvPLRecognizer(SemiBaseRecognizer):
         """The head's labeled loss averaged over the views; accuracies of
         the RGB view."""
         head = self.primary.cls_head
-        per_view = [head.loss_by_feat(s['sup'], samples)
-                    for s in scores.values()]
+        per_view = {view: head.loss_by_feat(s['sup'], samples)
+                    for view, s in scores.items()}
         losses = {}
-        for key, value in head.loss_by_feat(scores['rgb']['sup'],
-                                            samples).items():
+        for key, value in per_view['rgb'].items():
             if 'loss' in key:
-                value = torch.stack([p[key] for p in per_view]).mean() * \
+                value = torch.stack([p[key] for p in per_view.values()
+                                     ]).mean() * \
                     self.semi_train_cfg['sup_weight']
             losses[f'sup_{key}'] = value
         return losses
