@@ -6,6 +6,7 @@ from .robust_datasets import (BadVideoError, RobustDataset,
                               RobustRawframeDataset,
                               RobustUnlabeledRawframeDataset,
                               RobustUnlabeledVideoDataset, RobustVideoDataset)
+from .sample_seeding import DrawIndex, seeded_random, sub_random
 from .samplers import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
 from .unlabeled_dataset import (MONITOR_LABEL_KEY, UnlabeledDataset,
@@ -18,5 +19,6 @@ __all__ = [
     'BadVideoError', 'AnnotationError', 'read_annotation_list',
     'check_no_overlap', 'UnlabeledVideoDataset', 'UnlabeledRawframeDataset',
     'RobustVideoDataset', 'RobustUnlabeledVideoDataset',
-    'RobustRawframeDataset', 'RobustUnlabeledRawframeDataset'
+    'RobustRawframeDataset', 'RobustUnlabeledRawframeDataset', 'DrawIndex',
+    'seeded_random', 'sub_random'
 ]

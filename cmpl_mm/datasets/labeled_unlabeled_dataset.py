@@ -5,6 +5,7 @@ from mmengine.dataset import ConcatDataset
 from mmaction.registry import DATASETS
 
 from .annotation_check import check_no_overlap
+from .sample_seeding import draw_key, seeded_random
 
 
 @DATASETS.register_module()
@@ -15,7 +16,11 @@ class LabeledUnlabeledDataset(ConcatDataset):
     (``train_dataloader.dataset.labeled.ann_file=...``) instead of by list
     position. Indices ``[0, len(labeled))`` are labeled; the rest are
     unlabeled. Use with
-    :class:`~cmpl_mm.datasets.samplers.LabeledUnlabeledRatioSampler`.
+    :class:`~cmpl_mm.datasets.samplers.LabeledUnlabeledRatioSampler`,
+    whose indices carry an augmentation key: the sample's pipeline then
+    runs with the random generators seeded from it (see
+    :mod:`~cmpl_mm.datasets.sample_seeding`). A plain ``int`` index loads
+    with the generators as they are.
 
     Args:
         labeled (dict): Config of the labeled dataset (e.g.
@@ -49,6 +54,13 @@ class LabeledUnlabeledDataset(ConcatDataset):
         super().full_init()
         if self.unlabeled is not None and not self.allow_overlap:
             check_no_overlap(self.labeled, self.unlabeled)
+
+    def __getitem__(self, idx: int) -> dict:
+        key = draw_key(idx)
+        if not key:
+            return super().__getitem__(idx)
+        with seeded_random(*key):
+            return super().__getitem__(int(idx))
 
     @property
     def labeled(self):

@@ -10,7 +10,9 @@ unlabeled; see :mod:`~.dataset_wrappers` for the ways to name it) and adds
 
 * ``'skip'`` (default): a bad video is replaced by the next index of the
   same dataset that decodes (``idx + 1``, ``idx + 2``, ... wrapping around;
-  a fixed function of the index, independent of workers and random state).
+  a fixed function of the index, independent of workers and random state;
+  under a seeded sample, see :mod:`~.sample_seeding`, the ``k``-th candidate
+  draws from the ``k``-th sub-stream of the sample's key).
   Training batches therefore keep their size and their labeled / unlabeled
   layout. In ``test_mode`` (validation and test) the replacement is a
   *placeholder*: its data sample carries ``bad_video`` (the bad path) and
@@ -65,6 +67,7 @@ from mmaction.registry import DATASETS
 
 from .annotation_check import ANN_LINENO_KEY, read_annotation_list
 from .dataset_wrappers import SourceDatasetWrapper, deprecated_alias
+from .sample_seeding import sub_random
 
 __all__ = [
     'BadVideoError', 'RobustDataset', 'RobustVideoDataset',
@@ -279,9 +282,10 @@ class RobustDataset(SourceDatasetWrapper):
         current = idx
         max_refetch = self.dataset.max_refetch
         test_mode = self.dataset.test_mode
-        for _ in range(max_refetch + 1):
+        for attempt in range(max_refetch + 1):
             if current not in self.bad_videos:
-                data, path, reason, error = self._prepare(current)
+                with sub_random(attempt):
+                    data, path, reason, error = self._prepare(current)
                 if reason is not None:
                     if self.bad_video_policy == 'raise':
                         raise BadVideoError(path, reason) from error

@@ -8,6 +8,8 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmaction.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
+from ..sample_seeding import DrawIndex
+
 
 @DATA_SAMPLERS.register_module()
 class LabeledUnlabeledRatioSampler(Sampler):
@@ -24,6 +26,12 @@ class LabeledUnlabeledRatioSampler(Sampler):
     a pass. :meth:`skip_batches` moves the stream to a resumed iteration
     without loading data (used by ``FastResumeIterBasedTrainLoop``).
 
+    Each index is a :class:`~cmpl_mm.datasets.sample_seeding.DrawIndex`
+    carrying ``seed`` and its pass number, from which
+    ``LabeledUnlabeledDataset`` seeds the sample's augmentation: a sample's
+    augmentation then depends on (seed, index, pass) only, not on the
+    worker that loads it, a resume, or the number of ranks.
+
     Args:
         dataset (ConcatDataset): ``[labeled, unlabeled]`` datasets.
         labeled_batch_size (int): ``B``, labeled samples per batch per rank.
@@ -32,6 +40,9 @@ class LabeledUnlabeledRatioSampler(Sampler):
         seed (int, optional): Shared random seed; synced across ranks when
             None. Defaults to None.
     """
+
+    #: the indices carry an augmentation key (see ``DrawIndex``)
+    seeds_samples = True
 
     def __init__(self,
                  dataset: Sized,
@@ -88,7 +99,7 @@ class LabeledUnlabeledRatioSampler(Sampler):
             # equal share per rank: drop the tail that does not divide
             usable = size - size % self.world_size
             for i in order[self.rank:usable:self.world_size]:
-                yield offset + i
+                yield DrawIndex(offset + i, self.seed, epoch)
             epoch += 1
 
     def __iter__(self) -> Iterator[int]:

@@ -5,6 +5,7 @@ from typing import Dict, List, Optional, Sequence
 from mmcv.transforms import BaseTransform, Compose
 from mmaction.registry import TRANSFORMS
 
+from ..sample_seeding import sub_random
 from ..unlabeled_dataset import MONITOR_LABEL_KEY
 
 DEFAULT_VIEWS = ('sup', 'weak', 'strong')
@@ -28,6 +29,11 @@ class MultiView(BaseTransform):
     (``sample_idx`` in the metainfo, set by mmengine's ``BaseDataset``), so
     rules that remember unlabeled clips (``FlexMatchThreshold``) can find
     them.
+
+    Under a seeded sample (:mod:`~cmpl_mm.datasets.sample_seeding`) each
+    view draws from generators seeded from the sample's key and the view's
+    position in ``view_names``, so one view's draws do not depend on how
+    many another view made.
 
     Args:
         view_names (Sequence[str]): All view names used in the training
@@ -62,7 +68,9 @@ class MultiView(BaseTransform):
         last = len(self.pipelines) - 1
         for i, (name, pipeline) in enumerate(self.pipelines.items()):
             # the last view may consume the original frames
-            view = pipeline(results if i == last else copy.deepcopy(results))
+            with sub_random(self.view_names.index(name)):
+                view = pipeline(
+                    results if i == last else copy.deepcopy(results))
             if view is None:
                 return None
             if sample_idx is not None:
