@@ -10,6 +10,10 @@ One concept per module:
   seeds that would resolve them;
 * :mod:`~cmpl_mm.analysis.plots`: the curves (matplotlib, imported only
   when a plot is drawn);
+* :mod:`~cmpl_mm.analysis.pseudo_classes`: per class, the pseudo-labels
+  each teacher gave and how many were right, summed over a run;
+* :mod:`~cmpl_mm.analysis.run_config`: what a run's dumped config says
+  that its plots mark (chance, warm-up and ramp of the unsupervised loss);
 * :mod:`~cmpl_mm.analysis.comparison`: the runs of a comparison of configs
   over seeds, their options and per-algorithm summary;
 * :mod:`~cmpl_mm.analysis.recorded`: runs recorded in comparisons'

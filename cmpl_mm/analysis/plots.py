@@ -8,12 +8,19 @@ import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
+from .pseudo_classes import ClassTable, class_tables
+from .run_config import RunFacts, read_run_facts
 from .run_logs import RunLog
 from .stats import aggregate
 
 #: the panels of the pseudo-label plots: mask ratio and precision always,
 #: the threshold of adaptive rules (mean over classes) where a run has it
 PSEUDO_PLOT_KEYS = ('mask_ratio', 'precision', 'threshold_mean')
+
+#: validation metric prefixes by network (``AuxiliaryAccMetric``: aux_acc)
+VAL_NETWORKS = (('acc', 'primary'), ('aux_acc', 'auxiliary'))
+#: the accuracy panels of ``val_accuracy.png``: metric, axis label
+VAL_METRICS = (('top1', 'top-1'), ('mean1', 'mean class accuracy'))
 
 
 def _pyplot():
@@ -161,18 +168,205 @@ def plot_train_losses(run: RunLog, path: str,
     return _finish(fig, [ax], path, title)
 
 
-def plot_single_run(run: RunLog, out_dir: str) -> Dict[str, str]:
-    """``val_accuracy.png``, ``train_losses.png`` and ``pseudo_labels.png``
-    of one run (the last only when it has pseudo-label statistics).
+def val_networks(run: RunLog) -> List[tuple]:
+    """``(metric prefix, network)`` of every network the run validated
+    (``acc`` the primary, ``aux_acc`` the auxiliary, any other prefix with
+    a ``top1`` under its own name), primary first."""
+    prefixes = []
+    for record in run.val:
+        for key in record:
+            prefix, _, metric = key.rpartition('/')
+            if metric == 'top1' and prefix and prefix not in prefixes:
+                prefixes.append(prefix)
+    known = dict(VAL_NETWORKS)
+    order = [p for p, _ in VAL_NETWORKS]
+    prefixes.sort(key=lambda p: (order.index(p) if p in order else len(
+        order), p))
+    return [(p, known.get(p, p)) for p in prefixes]
+
+
+def distinct_val_metrics(run: RunLog, prefixes: Sequence[str]) -> List[str]:
+    """The metrics of :data:`VAL_METRICS` worth a panel: ``top1``, and
+    ``mean1`` only where it differs from ``top1`` somewhere (on a balanced
+    validation set the two are equal)."""
+    metrics = ['top1']
+    for prefix in prefixes:
+        for record in run.val:
+            top1 = record.get(f'{prefix}/top1')
+            mean1 = record.get(f'{prefix}/mean1')
+            if top1 is not None and mean1 is not None and \
+                    abs(top1 - mean1) > 1e-6:
+                return metrics + ['mean1']
+    return metrics
+
+
+def mark_schedule(ax, facts: RunFacts) -> None:
+    """A chance line, and where the unsupervised loss starts (warm-up) and
+    ramps up, on an accuracy (%) axis."""
+    if facts.chance is not None:
+        ax.axhline(100. * facts.chance, color='gray', linestyle=':',
+                   linewidth=1.2,
+                   label=f'chance ({100. * facts.chance:.1f}%)')
+    if facts.semi and facts.warmup_iters > 0:
+        ax.axvline(facts.warmup_iters, color='tab:red', linestyle='--',
+                   linewidth=1, alpha=0.7,
+                   label=f'unsupervised loss on (iter {facts.warmup_iters})')
+    if facts.semi and facts.ramp_iters > 0:
+        start = facts.warmup_iters
+        ax.axvspan(start, start + facts.ramp_iters, color='tab:red',
+                   alpha=0.08,
+                   label=f'its weight ramps up (to iter '
+                   f'{start + facts.ramp_iters})')
+
+
+def plot_run_accuracy(run: RunLog, path: str,
+                      facts: Optional[RunFacts] = None,
+                      title: Optional[str] = None) -> str:
+    """``val_accuracy.png`` of one run: every validated network (the
+    auxiliary too when it was evaluated), one panel per metric that
+    differs (top-1; mean class accuracy only where it is not equal to it),
+    a chance line and the warm-up / ramp of the unsupervised loss.
+
+    Args:
+        run (RunLog): The run.
+        path (str): The picture to write.
+        facts (RunFacts, optional): Chance and schedule; read from the
+            run's dumped config when None.
+        title (str, optional): The figure's title.
+    """
+    facts = read_run_facts(run.config_path) if facts is None else facts
+    networks = val_networks(run) or [('acc', 'primary')]
+    metrics = distinct_val_metrics(run, [p for p, _ in networks])
+    names = dict(VAL_METRICS)
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(metrics),
+                             figsize=(5.5 * len(metrics), 4), squeeze=False)
+    axes = list(axes[0])
+    for ax, metric in zip(axes, metrics):
+        for index, (prefix, network) in enumerate(networks):
+            xs, ys = run.val_series(f'{prefix}/{metric}')
+            if xs:
+                ax.plot(xs, [100. * y for y in ys], marker='o',
+                        markersize=3, label=network, color=f'C{index}')
+        if any(ax.get_lines()):
+            mark_schedule(ax, facts)
+            ax.set_xlim(left=0)
+        label = names[metric]
+        if metric == 'top1' and len(metrics) == 1 and any(
+                f'{p}/mean1' in r for r in run.val for p, _ in networks):
+            label += ' = mean class accuracy'
+        ax.set_xlabel('iteration')
+        ax.set_ylabel(f'validation {label} (%)')
+    return _finish(fig, axes, path, title)
+
+
+def plot_pseudo_classes(tables: Dict[str, ClassTable], path: str,
+                        class_names: Optional[Sequence[str]] = None,
+                        title: Optional[str] = None) -> Optional[str]:
+    """``pseudo_label_classes.png``: per class, the pseudo-labels each
+    teacher gave its student and how many were right.
+
+    Top panel: per class one bar per taught network (``auxiliary ->
+    primary``, ``primary -> auxiliary``), as high as the pseudo-labels it
+    accepted, solid where right, light where wrong, grey where the clip
+    had no monitoring label. Bottom panel: the precision per class of each
+    (with the network's overall precision dashed). Returns None (writes
+    nothing) when ``tables`` is empty.
+
+    Args:
+        tables (dict[str, ClassTable]): By taught network
+            (:func:`~cmpl_mm.analysis.pseudo_classes.class_tables`).
+        path (str): The picture to write.
+        class_names (list[str], optional): Tick labels, by class index.
+        title (str, optional): The figure's title.
+    """
+    if not tables:
+        return None
+    plt = _pyplot()
+    num_classes = max(len(t.accepted) for t in tables.values())
+    xs = list(range(num_classes))
+    width = 0.8 / len(tables)
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(max(6.5, 0.7 * num_classes + 2), 6.5), sharex=True,
+        gridspec_kw=dict(height_ratios=(3, 2)))
+    for index, table in enumerate(tables.values()):
+        color = f'C{index}'
+        pos = [x - 0.4 + width * (index + 0.5) for x in xs]
+        wrong = [k - c for k, c in zip(table.known, table.correct)]
+        unknown = [a - k for a, k in zip(table.accepted, table.known)]
+        overall = table.overall_precision()
+        name = table.label() + ('' if overall is None else
+                                f' ({100. * overall:.0f}% right)')
+        top.bar(pos, table.correct, width, color=color,
+                label=f'{name}: right')
+        top.bar(pos, wrong, width, bottom=table.correct, color=color,
+                alpha=0.3, label=f'{table.label()}: wrong')
+        if any(unknown):
+            top.bar(pos, unknown, width, bottom=table.known, color='gray',
+                    alpha=0.3, hatch='//', label=f'{table.label()}: '
+                    'no monitoring label')
+        precision = table.precision()
+        shown = [(p, 100. * v) for p, v in zip(pos, precision)
+                 if v is not None]
+        if shown:
+            bottom.bar([p for p, _ in shown], [v for _, v in shown], width,
+                       color=color)
+        if overall is not None:
+            bottom.axhline(100. * overall, color=color, linestyle='--',
+                           linewidth=1)
+        for p, a, v in zip(pos, table.accepted, precision):
+            if a:
+                top.text(p, a, f'{a}' if v is None else f'{100 * v:.0f}%',
+                         ha='center', va='bottom', fontsize=7)
+    most = max(max(t.accepted, default=0) for t in tables.values())
+    top.set_ylim(0, max(most, 1) * 1.45)  # room for the legend
+    top.set_ylabel('pseudo-labels accepted')
+    bottom.set_ylabel('precision per class (%)\n(dashed: all classes)')
+    bottom.set_ylim(0, 105)
+    names = list(class_names or [])
+    ticks = [names[x] if x < len(names) else str(x) for x in xs]
+    bottom.set_xticks(xs)
+    bottom.set_xticklabels(ticks, rotation=30 if names else 0,
+                           ha='right' if names else 'center', fontsize=8)
+    bottom.set_xlabel('class (pseudo-label)')
+    first = min(t.first_iter for t in tables.values())
+    last = max(t.last_iter for t in tables.values())
+    for ax in (top, bottom):
+        ax.grid(True, axis='y', alpha=0.3)
+    top.legend(fontsize=7, ncol=2 if len(tables) > 1 else 1,
+               loc='upper center')
+    fig.suptitle((f'{title}\n' if title else '') + 'pseudo-labels per '
+                 'class, teacher \u2192 student: what each network teaches '
+                 f'(iterations {first}-{last})', fontsize=9)
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_single_run(run: RunLog, out_dir: str,
+                    class_names: Optional[Sequence[str]] = None
+                    ) -> Dict[str, str]:
+    """``val_accuracy.png``, ``train_losses.png``, ``pseudo_labels.png``
+    and ``pseudo_label_classes.png`` of one run (the last two only when it
+    has pseudo-label statistics, the last only from a run whose statistics
+    have per-class precision, see
+    :func:`~cmpl_mm.analysis.pseudo_classes.missing_reason`).
+
+    Args:
+        run (RunLog): The run.
+        out_dir (str): Where the pictures go.
+        class_names (list[str], optional): Class names for the per-class
+            picture. Defaults to the class indices.
 
     Returns:
         dict: Written paths by plot name.
     """
     title = osp.basename(osp.normpath(run.work_dir))
     written = {}
-    path = plot_val_curves({'primary': [run]},
-                           osp.join(out_dir, 'val_accuracy.png'),
-                           keys=('acc/top1', 'acc/mean1'), title=title)
+    path = plot_run_accuracy(run, osp.join(out_dir, 'val_accuracy.png'),
+                             title=title)
     written['val_accuracy'] = path
     path = plot_train_losses(run, osp.join(out_dir, 'train_losses.png'),
                              title=title)
@@ -185,6 +379,12 @@ def plot_single_run(run: RunLog, out_dir: str) -> Dict[str, str]:
         title=title)
     if path:
         written['pseudo_labels'] = path
+    path = plot_pseudo_classes(
+        class_tables(run.pseudo),
+        osp.join(out_dir, 'pseudo_label_classes.png'),
+        class_names=class_names, title=title)
+    if path:
+        written['pseudo_label_classes'] = path
     return written
 
 

@@ -17,9 +17,11 @@ holds
 
 * ``pseudo_label_stats.jsonl`` (``PseudoLabelStatsHook``): one JSON object
   per interval, ``{"iter": N, "<network>": {"mask_ratio", "precision",
-  "teacher_accuracy", "mean_weight", ...; with an adaptive rule also
-  "threshold" (per class) and "threshold_mean" / "_min" / "_max"},
-  "agreement_rate": x}``.
+  "teacher_accuracy", "mean_weight", "accepted_per_class", ...; with an
+  adaptive rule also "threshold" (per class) and "threshold_mean" /
+  "_min" / "_max"; in newer runs "teacher", "correct_per_class" and,
+  where it differs from the accepted counts, "accepted_known_per_class"
+  (:mod:`~cmpl_mm.analysis.pseudo_classes`)}, "agreement_rate": x}``.
 
 **Iteration of a validation.** MMEngine's ``LoggerHook`` writes the
 validation ``step`` as the *epoch* (0 in an iteration-based loop) unless

@@ -77,6 +77,10 @@ class NetworkCounts(TensorFields):
         weight_sum (Tensor): Sum of the clip weights.
         accepted_per_class (Tensor): Accepted clips per pseudo-label
             ``(C,)``.
+        accepted_known_per_class (Tensor): Accepted clips with a
+            monitoring label, per pseudo-label ``(C,)``.
+        correct_per_class (Tensor): Accepted clips whose pseudo-label is
+            their monitoring label, per pseudo-label ``(C,)``.
     """
     clips: torch.Tensor
     accepted: torch.Tensor
@@ -86,6 +90,8 @@ class NetworkCounts(TensorFields):
     teacher_correct: torch.Tensor
     weight_sum: torch.Tensor
     accepted_per_class: torch.Tensor
+    accepted_known_per_class: torch.Tensor
+    correct_per_class: torch.Tensor
 
     @classmethod
     def of_step(cls, student: StudentRecord, monitor: torch.Tensor,
@@ -106,6 +112,10 @@ class NetworkCounts(TensorFields):
         def count(x):
             return torch.as_tensor(x, device=labels.device).double()
 
+        def per_class(mask):
+            return torch.bincount(labels[mask],
+                                  minlength=num_classes).double()
+
         return cls(
             clips=count(len(labels)),
             accepted=count(accepted.sum()),
@@ -114,15 +124,26 @@ class NetworkCounts(TensorFields):
             known=count(known.sum()),
             teacher_correct=count(hits.sum()),
             weight_sum=count(student.weights.detach().double().sum()),
-            accepted_per_class=torch.bincount(
-                labels[accepted], minlength=num_classes).double())
+            accepted_per_class=per_class(accepted),
+            accepted_known_per_class=per_class(accepted & known),
+            correct_per_class=per_class(accepted & hits))
 
     def figures(self) -> dict:
         """What the report shows of these counts (``precision`` and
-        ``teacher_accuracy`` are None without monitoring labels)."""
+        ``teacher_accuracy`` are None without monitoring labels).
+
+        Per class: ``accepted_per_class``, ``correct_per_class`` and, only
+        where some accepted clip has no monitoring label (else it equals
+        ``accepted_per_class``), ``accepted_known_per_class``.
+        """
         clips = max(self.clips.item(), 1)
         known_accepted, known = (self.accepted_known.item(),
                                  self.known.item())
+        per_class = {}
+        if known_accepted != self.accepted.item():
+            per_class['accepted_known_per_class'] = _ints(
+                self.accepted_known_per_class)
+        per_class['correct_per_class'] = _ints(self.correct_per_class)
         return dict(
             num_unlabeled=int(self.clips.item()),
             mask_ratio=self.accepted.item() / clips,
@@ -131,9 +152,12 @@ class NetworkCounts(TensorFields):
                        if known_accepted else None),
             teacher_accuracy=(self.teacher_correct.item() / known
                               if known else None),
-            accepted_per_class=[
-                int(c) for c in self.accepted_per_class.tolist()
-            ])
+            accepted_per_class=_ints(self.accepted_per_class),
+            **per_class)
+
+
+def _ints(counts: torch.Tensor) -> List[int]:
+    return [int(c) for c in counts.tolist()]
 
 
 @dataclass
@@ -214,8 +238,10 @@ class PseudoLabelStatsHook(Hook):
     ``auxiliary``) it reports the mask ratio (share of unlabeled clips
     accepted as pseudo-labels), the mean clip weight, the precision of
     accepted pseudo-labels against the unlabeled set's monitoring-only
-    labels (when the list file has them), and the per-class histogram of
-    accepted pseudo-labels; for CMPL also the agreement rate of the two
+    labels (when the list file has them), and per class the accepted
+    pseudo-labels and how many of them are right (what
+    ``tools/analysis/plot_run.py`` draws as ``pseudo_label_classes.png``:
+    which classes each teacher labels, how precisely); for CMPL also the agreement rate of the two
     networks' weak-view predictions. A clip counts as accepted where its
     weight is >= 0.5 (``ACCEPT_WEIGHT``): with a hard mask (0 / 1) where
     the confidence passes the threshold; SoftMatch's Gaussian tail weights
@@ -283,6 +309,8 @@ class PseudoLabelStatsHook(Hook):
         self.out_file = out_file
         self.counts = IntervalCounts()
         self.thresholds: Dict[str, torch.Tensor] = {}
+        # taught network -> the name of its teacher (last seen)
+        self.teachers: Dict[str, str] = {}
         self.collapse_warned = set()
         # iterations since the last interval boundary, and the last one seen
         self.steps = 0
@@ -317,6 +345,7 @@ class PseudoLabelStatsHook(Hook):
         device = next(iter(students.values())).labels.device
         monitor = torch.as_tensor(monitor, device=device)
         for network, student in students.items():
+            self.teachers[network] = student.teacher
             self.counts.add(
                 network,
                 NetworkCounts.of_step(student, monitor, record.num_classes))
@@ -348,6 +377,8 @@ class PseudoLabelStatsHook(Hook):
             stats.update(partial=True, steps=self.steps)
         for name, network in counts.networks.items():
             stats[name] = network.figures()
+            if name in self.teachers:
+                stats[name]['teacher'] = self.teachers[name]
             threshold = self.thresholds.get(name)
             if threshold is not None:
                 stats[name].update(
