@@ -269,8 +269,8 @@ def test_one_all_reduce_per_report(tmp_path):
             runner.iter = i
             step(hook, runner, fake_record())
     assert reduce.call_count == 1
-    # 2 networks x (7 counts + 4 classes) + 2 agreement counts
-    assert reduce.call_args[0][0].shape == (2 * 11 + 2, )
+    # 2 networks x (7 counts + 3 x 4 per-class counts) + 2 agreement
+    assert reduce.call_args[0][0].shape == (2 * (7 + 3 * 4) + 2, )
 
 
 def test_named_counts_round_trip():
