@@ -4,7 +4,15 @@ The console shows a progress bar, one line per validation and a closing
 summary: each network's validation top-1 and, for the algorithms that
 make pseudo-labels, each network's mask ratio and pseudo-label precision.
 The environment, the full config and every log line go to the log file in
-the work dir; the curves are written to ``WORK_DIR/plots/``.
+the work dir; the curves are written to ``WORK_DIR/plots/``, with
+``pseudo_label_classes.png``: per class, the pseudo-labels each network
+gave the other and how many were right.
+
+A mistake of the user's (a config key, a list file, a missing optional
+package) is found before the Runner is built, as ``tools/train.py`` finds
+it, and printed as one line (exit status 2); nothing is left in the work
+dir. One found only while the Runner is built removes what that start
+wrote.
 
 Example::
 
@@ -13,9 +21,12 @@ Example::
 """
 import argparse
 import glob
+import os
 import os.path as osp
+import shutil
 import sys
 import time
+from contextlib import contextmanager
 
 # torch, mmaction2 and cmpl_mm are imported after the arguments are parsed
 from mmengine.config import DictAction  # (no torch import)
@@ -183,7 +194,6 @@ def main(argv=None):
 def run(args, start: float) -> int:
     """Prepare the data, train with a quiet console, summarise, plot."""
     from cmpl_mm.analysis.run_logs import last_pseudo_stats
-    from cmpl_mm.datasets.data_check import check_data_paths
     from cmpl_mm.demo import prepare_demo_data
     from cmpl_mm.engine.resources import apply_resource_plan
     from mmaction.registry import RUNNERS
@@ -193,15 +203,16 @@ def run(args, start: float) -> int:
     prepare_demo_data(args.data_root)
     cfg = demo_config(args.algorithm, args.data_root, work_dir, args.seed,
                       args.cfg_options)
-    check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))
+    check_before_runner(cfg)
     plan = apply_resource_plan(
         cfg, args.threads, args.num_workers, cfg_options=args.cfg_options)
     print(f'{args.algorithm} demo: {CONFIGS[args.algorithm]}, '
           f'{cfg.train_cfg.max_iters} iterations, data {args.data_root}')
     print(plan.describe())
-    runner = RUNNERS.build(cfg)
-    print(f'full log: {runner.log_dir}')
-    runner.train()
+    with removed_on_user_error(cfg.work_dir):
+        runner = RUNNERS.build(cfg)
+        print(f'full log: {runner.log_dir}')
+        runner.train()
     metrics = {
         key[len('val/'):]: buffer.current()
         for key, buffer in runner.message_hub.log_scalars.items()
@@ -213,7 +224,8 @@ def run(args, start: float) -> int:
                               time.time() - start, cfg.work_dir):
         print(line)
     if not args.no_plots:
-        write_plots(cfg.work_dir)
+        write_plots(cfg.work_dir,
+                    osp.join(args.data_root, 'classes.txt'))
     if args.algorithm != 'fixmatch':
         print('compare with FixMatch on the same split and schedule: '
               'python tools/run_demo.py --algorithm fixmatch'
@@ -226,13 +238,89 @@ def run(args, start: float) -> int:
     return 0
 
 
-def write_plots(work_dir: str) -> None:
-    """Write the run's curves to ``WORK_DIR/plots`` and print the paths."""
+def check_before_runner(cfg) -> None:
+    """Find the user's mistakes before the Runner writes anything.
+
+    As ``tools/train.py``: the data paths and :func:`~cmpl_mm.config_check.
+    check_config` (keys named in full, ``model.semi_train_cfg...``); then a
+    visualization backend's missing package, and every dataset built once
+    (so a malformed list file fails here, naming file and line).
+
+    Args:
+        cfg (mmengine.Config): The demo config.
+
+    Raises:
+        An error of :func:`cmpl_mm.cli.user_error_types`.
+    """
+    import copy
+
+    from cmpl_mm.compat.optional_backends import check_optional_backends
+    from cmpl_mm.config_check import check_config
+    from cmpl_mm.datasets.data_check import check_data_paths
+    from mmaction.registry import DATASETS
+    from mmengine.registry import init_default_scope
+
+    check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))
+    check_config(cfg)
+    check_optional_backends(cfg)
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key)
+        if loader and loader.get('dataset'):
+            DATASETS.build(copy.deepcopy(loader.dataset))
+
+
+@contextmanager
+def removed_on_user_error(work_dir: str):
+    """On a user error (:func:`cmpl_mm.cli.user_error_types`) inside the
+    block, remove what the block created under ``work_dir`` (the folders it
+    did not find there, ``work_dir`` itself when it was new) and re-raise.
+
+    Args:
+        work_dir (str): The run's work dir.
+    """
+    from cmpl_mm.cli import user_error_types
+    work_dir = osp.abspath(work_dir)
+    new_root = work_dir  # the highest folder that does not exist yet
+    while not osp.exists(osp.dirname(new_root)):
+        new_root = osp.dirname(new_root)
+    existed = osp.isdir(work_dir)
+    before = set(os.listdir(work_dir)) if existed else set()
+    try:
+        yield
+    except user_error_types():
+        if not existed:
+            shutil.rmtree(new_root, ignore_errors=True)
+        elif osp.isdir(work_dir):
+            for name in set(os.listdir(work_dir)) - before:
+                path = osp.join(work_dir, name)
+                if osp.isdir(path) and not osp.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.remove(path)
+        raise
+
+
+def write_plots(work_dir: str, class_names: str = None) -> None:
+    """Write the run's curves to ``WORK_DIR/plots`` and print the paths.
+
+    Args:
+        work_dir (str): The run's work dir.
+        class_names (str, optional): A file of class names, one per line,
+            for ``pseudo_label_classes.png``.
+    """
     from cmpl_mm.analysis.plots import plot_single_run
+    from cmpl_mm.analysis.pseudo_classes import (missing_reason,
+                                                 read_class_names)
     from cmpl_mm.analysis.run_logs import load_run
-    written = plot_single_run(load_run(work_dir), osp.join(work_dir, 'plots'))
+    run = load_run(work_dir)
+    written = plot_single_run(run, osp.join(work_dir, 'plots'),
+                              read_class_names(class_names))
     for name, path in written.items():
         print(f'plot: {path}')
+    if run.pseudo and 'pseudo_label_classes' not in written:
+        print('pseudo_label_classes.png not written: '
+              f'{missing_reason(run.pseudo)}')
 
 
 if __name__ == '__main__':
