@@ -17,17 +17,24 @@ check when the installed versions are outside them:
 * :mod:`.cpu_distributed`: mmengine's ``pytorch`` / ``slurm`` launchers on
   CPU (gloo);
 * :mod:`.infinite_dataloader`: mmengine's private dataloader iterator used by
-  the fast resume loop.
+  the fast resume loop;
+* :mod:`.decord_messages`: decord's native messages about a file it cannot
+  open kept off the console (they join the exception, printable, through
+  :mod:`.native_stderr`);
+* :mod:`.optional_backends`: a visualization backend whose package is
+  missing is a one-line config error naming the project's extra.
 
-:func:`apply_all` runs on ``import cmpl_mm``; the last two act when called
-(``tools/train.py``, the loop).
+:func:`apply_all` runs on ``import cmpl_mm``; :mod:`.cpu_distributed` and
+:mod:`.infinite_dataloader` act when called (``tools/train.py``, the loop).
 """
 from .bfloat16_head_scores import upcast_bfloat16_head_scores
 from .cpu_distributed import (finish_cpu_distributed_run,
                               setup_cpu_distributed)
 from .crash_safe_checkpoints import apply_crash_safety
+from .decord_messages import quiet_decord_open
 from .missing_drn import provide_missing_drn
 from .multimodal_guard import skip_incompatible_multimodal
+from .optional_backends import name_missing_extras
 from .safe_checkpoint_load import (UnsafeCheckpointError,
                                    allow_mmengine_checkpoint_globals,
                                    register_safe_local_loader,
@@ -43,6 +50,8 @@ def apply_all() -> None:
     allow_mmengine_checkpoint_globals()
     register_safe_local_loader()
     apply_crash_safety()
+    quiet_decord_open()
+    name_missing_extras()
 
 
 __all__ = [
