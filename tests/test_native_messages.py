@@ -9,9 +9,9 @@ import pytest
 
 import cmpl_mm  # noqa: F401  (compat layer applied)
 from cmpl_mm.cli import user_errors
-from cmpl_mm.compat import native_stderr
-from cmpl_mm.compat.native_stderr import (CapturedNativeStderr, printable,
-                                          summarize)
+from cmpl_mm.compat import decord_messages
+from cmpl_mm.compat.decord_messages import (CapturedNativeStderr, printable,
+                                            summarize)
 from cmpl_mm.compat.optional_backends import (check_optional_backends,
                                               missing_backend_problems)
 from cmpl_mm.config_check import ConfigError
@@ -68,7 +68,7 @@ def test_capture_passes_output_of_a_success_on_printable(capfd):
     assert str(info.value) == 'failed [native: why it failed]'
     assert capfd.readouterr().err == ''
     # a new process (forked worker) gets a sink of its own
-    with mock.patch.object(native_stderr, '_sink', (-1, None)):
+    with mock.patch.object(decord_messages, '_sink', (-1, None)):
         with CapturedNativeStderr():
             os.write(2, b'worker\n')
     assert capfd.readouterr().err == 'worker\n'

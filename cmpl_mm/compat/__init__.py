@@ -19,13 +19,12 @@ check when the installed versions are outside them:
 * :mod:`.infinite_dataloader`: mmengine's private dataloader iterator used by
   the fast resume loop;
 * :mod:`.decord_messages`: decord's native messages about a file it cannot
-  open kept off the console (they join the exception, printable, through
-  :mod:`.native_stderr`);
+  open kept off the console (they join the exception, printable);
 * :mod:`.optional_backends`: a visualization backend whose package is
   missing is a one-line config error naming the project's extra.
 
-:func:`apply_all` runs on ``import cmpl_mm``; :mod:`.cpu_distributed` and
-:mod:`.infinite_dataloader` act when called (``tools/train.py``, the loop).
+:func:`apply_all` runs on ``import cmpl_mm``; ``cpu_distributed`` and
+``infinite_dataloader`` act when called (``tools/train.py``, the loop).
 """
 from .bfloat16_head_scores import upcast_bfloat16_head_scores
 from .cpu_distributed import (finish_cpu_distributed_run,

@@ -82,9 +82,10 @@ def name_missing_extras() -> bool:
         bool: True when the backends were wrapped now.
     """
     from mmengine.visualization import vis_backend
+    base = vis_backend.BaseVisBackend
     classes = [
         cls for cls in vars(vis_backend).values()
-        if isinstance(cls, type) and issubclass(cls, vis_backend.BaseVisBackend)
+        if isinstance(cls, type) and issubclass(cls, base)
         and '_init_env' in vars(cls)
     ]
     todo = [c for c in classes

@@ -241,8 +241,8 @@ class PseudoLabelStatsHook(Hook):
     labels (when the list file has them), and per class the accepted
     pseudo-labels and how many of them are right (what
     ``tools/analysis/plot_run.py`` draws as ``pseudo_label_classes.png``:
-    which classes each teacher labels, how precisely); for CMPL also the agreement rate of the two
-    networks' weak-view predictions. A clip counts as accepted where its
+    which classes each teacher labels, how precisely); for CMPL also the
+    agreement rate of the two networks' weak-view predictions. A clip counts as accepted where its
     weight is >= 0.5 (``ACCEPT_WEIGHT``): with a hard mask (0 / 1) where
     the confidence passes the threshold; SoftMatch's Gaussian tail weights
     (small but > 0) are not accepted, and show in ``mean_weight`` only.
