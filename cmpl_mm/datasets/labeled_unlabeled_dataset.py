@@ -3,6 +3,7 @@ from typing import Optional
 
 from mmengine.dataset import ConcatDataset
 from mmaction.registry import DATASETS
+from torch.utils.data import get_worker_info
 
 from .annotation_check import check_no_overlap
 from .sample_seeding import draw_key, seeded_random
@@ -59,7 +60,8 @@ class LabeledUnlabeledDataset(ConcatDataset):
         key = draw_key(idx)
         if not key:
             return super().__getitem__(idx)
-        with seeded_random(*key):
+        # in a worker the generators serve the samples only: no restore
+        with seeded_random(*key, restore=get_worker_info() is None):
             return super().__getitem__(int(idx))
 
     @property

@@ -11,8 +11,8 @@ unlabeled; see :mod:`~.dataset_wrappers` for the ways to name it) and adds
 * ``'skip'`` (default): a bad video is replaced by the next index of the
   same dataset that decodes (``idx + 1``, ``idx + 2``, ... wrapping around;
   a fixed function of the index, independent of workers and random state;
-  under a seeded sample, see :mod:`~.sample_seeding`, the ``k``-th candidate
-  draws from the ``k``-th sub-stream of the sample's key).
+  under a seeded sample, see :mod:`~.sample_seeding`, the ``k``-th
+  replacement draws from the ``k``-th sub-stream of the sample's key).
   Training batches therefore keep their size and their labeled / unlabeled
   layout. In ``test_mode`` (validation and test) the replacement is a
   *placeholder*: its data sample carries ``bad_video`` (the bad path) and
@@ -55,6 +55,7 @@ versions still build (``RobustDataset`` with ``dataset='VideoDataset'`` /
 once that they are deprecated.
 """
 import functools
+from contextlib import nullcontext
 import logging
 import os.path as osp
 import re
@@ -284,7 +285,8 @@ class RobustDataset(SourceDatasetWrapper):
         test_mode = self.dataset.test_mode
         for attempt in range(max_refetch + 1):
             if current not in self.bad_videos:
-                with sub_random(attempt):
+                # a replacement draws from its own sub-stream
+                with sub_random(attempt) if attempt else nullcontext():
                     data, path, reason, error = self._prepare(current)
                 if reason is not None:
                     if self.bad_video_policy == 'raise':

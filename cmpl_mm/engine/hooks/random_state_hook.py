@@ -17,16 +17,24 @@ state before ``before_val`` is put back after ``after_val``), so the state
 saved with a checkpoint does not depend on whether validation ran between
 the save and the next iteration.
 
-Limits: dataloader worker processes seed themselves when their iterator
-starts (mmengine's ``worker_init_fn``), so with ``num_workers > 0`` the
-augmentations after a resume follow the seed, not the interrupted stream.
-Under distributed training only rank 0 saves checkpoints, so the state is
-not restored there (each rank keeps mmengine's re-seeding).
+Data augmentation does not depend on this state: with
+:class:`~cmpl_mm.datasets.samplers.LabeledUnlabeledRatioSampler` every
+sample's pipeline runs with generators seeded from (seed, index, pass, view)
+(:mod:`cmpl_mm.datasets.sample_seeding`), in whichever worker loads it. The
+checkpoint records that (``random_state['seeded_samples']``); resuming from
+one written before (or by a run without such a sampler) warns that the
+augmentation after the resume differs from an uninterrupted run's.
+
+Under distributed training only rank 0 saves checkpoints, so every rank is
+given rank 0's state. Ranks seeded alike (mmengine's default, no
+``diff_rank_seed``) make the same draws, so that is each rank's own state;
+with ``diff_rank_seed`` the state is not restored (ranks are re-seeded).
 
 ``configs/_base_/default_runtime.py`` lists it in ``default_hooks``
 (``random_state``), so every config built on it has the hook, whatever its
 ``custom_hooks``; set ``default_hooks.random_state=None`` to leave it out.
 """
+import logging
 import random
 from typing import Optional
 
@@ -38,6 +46,7 @@ from mmengine.logging import print_log
 from mmaction.registry import HOOKS
 
 STATE_KEY = 'random_state'
+SEEDED_KEY = 'seeded_samples'  # in STATE_KEY: per-sample augmentation seeds
 
 
 def get_random_state() -> dict:
@@ -72,6 +81,14 @@ def set_random_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(cuda)
 
 
+def _seeds_samples(runner) -> bool:
+    """Whether the training sampler's indices seed each sample's
+    augmentation (``seeds_samples``)."""
+    loader = getattr(getattr(runner, 'train_loop', None), 'dataloader', None)
+    return bool(getattr(getattr(loader, 'sampler', None), 'seeds_samples',
+                        False))
+
+
 @HOOKS.register_module()
 class RandomStateHook(Hook):
     """Checkpoint the random state; restore it when training resumes."""
@@ -86,14 +103,15 @@ class RandomStateHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         # a save during validation (save_best) stores the state training
         # will continue from, i.e. the one before validation
-        checkpoint[STATE_KEY] = (
-            self._before_val if self._before_val is not None else
-            get_random_state())
+        state = dict(self._before_val if self._before_val is not None else
+                     get_random_state())
+        state[SEEDED_KEY] = _seeds_samples(runner)
+        checkpoint[STATE_KEY] = state
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         state = checkpoint.get(STATE_KEY)
         iteration = checkpoint.get('meta', {}).get('iter')
-        self._pending = (iteration, state) if state is not None else None
+        self._pending = (iteration, state)
 
     def before_train(self, runner) -> None:
         self._training = True
@@ -102,13 +120,26 @@ class RandomStateHook(Hook):
         # `load_from` (fine-tuning) starts at 0 and keeps the seed's stream
         if pending is None or runner.iter == 0 or pending[0] != runner.iter:
             return
-        if get_world_size() > 1:
+        state = pending[1] or {}
+        if _seeds_samples(runner) and not state.get(SEEDED_KEY, False):
             print_log(
-                'Resume: the random state is not restored in distributed '
-                'training (only rank 0 saves it); ranks are re-seeded.',
+                f'Resume: the checkpoint of iteration {runner.iter} was '
+                'written before augmentation was seeded per sample; the '
+                'augmentation after this resume differs from that of an '
+                'uninterrupted run.',
+                logger='current',
+                level=logging.WARNING)
+        if not state:
+            return
+        if get_world_size() > 1 and getattr(
+                runner, '_randomness_cfg', {}).get('diff_rank_seed', False):
+            print_log(
+                'Resume: the random state is not restored with '
+                'diff_rank_seed (only rank 0 saves it); ranks are '
+                're-seeded.',
                 logger='current')
             return
-        set_random_state(pending[1])
+        set_random_state(state)
         print_log(
             f'Resume: restored the random state saved at iteration '
             f'{runner.iter}.',
