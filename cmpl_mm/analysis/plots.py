@@ -335,9 +335,11 @@ def plot_pseudo_classes(tables: Dict[str, ClassTable], path: str,
         ax.grid(True, axis='y', alpha=0.3)
     top.legend(fontsize=7, ncol=2 if len(tables) > 1 else 1,
                loc='upper center')
+    span = (f'the interval logged at iteration {last}' if first == last
+            else f'the intervals logged at iterations {first} to {last}')
     fig.suptitle((f'{title}\n' if title else '') + 'pseudo-labels per '
                  'class, teacher \u2192 student: what each network teaches '
-                 f'(iterations {first}-{last})', fontsize=9)
+                 f'({span})', fontsize=9)
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=100)
