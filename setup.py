@@ -33,7 +33,7 @@ setup(
     install_requires=[
         # install torch first, from the index of the build you want (see
         # README); left to pip, PyPI's Linux wheel is the multi-GB CUDA one
-        'torch>=2.0',
+        'torch>=2.1,<2.14',
         'mmengine>=0.10.0,<0.11.0',
         # mmaction2 1.2.0 refuses mmcv >= 2.2.0; mmcv-lite is a pure wheel.
         # GPU users may replace it by full mmcv 2.1.x (see README).
