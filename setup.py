@@ -3,7 +3,10 @@
 CPU, from the public PyTorch CPU wheels::
 
     pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
-    pip install -e ".[tests]"
+    pip install -e ".[tests]" ./requirements/opencv-python-stub
+
+(the stub makes cv2 come from one OpenCV distribution; docs/install.md
+has the GPU recipes and the Python versions of each).
 
 Where pip already serves the CPU build of torch 2.13.0 (as on this
 project's CI machines), ``pip install torch==2.13.0 -e ".[tests]"`` does
@@ -43,8 +46,9 @@ setup(
         'decord>=0.6.0',
         'numpy',
         # no OpenCV of our own: mmengine and mmcv-lite require
-        # opencv-python, mmaction2 opencv-contrib-python; a third package
-        # would only add another copy of cv2
+        # opencv-python, mmaction2 opencv-contrib-python; the install
+        # recipes add requirements/opencv-python-stub so that only
+        # opencv-contrib-python provides cv2 (docs/install.md)
         'importlib-metadata',  # imported by mmaction2 1.2.0, undeclared
         'tqdm',
         'matplotlib',
