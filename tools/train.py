@@ -158,6 +158,7 @@ def run(args):
     """Load and check the config, size threads and workers, train."""
     from cmpl_mm.datasets.data_check import check_data_paths
     from cmpl_mm.compat import finish_cpu_distributed_run, setup_cpu_distributed
+    from cmpl_mm.compat.optional_backends import check_optional_backends
     from cmpl_mm.config_check import check_config
     from cmpl_mm.engine.resources import apply_resource_plan
     from cmpl_mm.cli import load_config
@@ -168,6 +169,7 @@ def run(args):
     # before the Runner exists: nothing is written when data are missing
     check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))
     check_config(cfg)
+    check_optional_backends(cfg)  # e.g. --tensorboard without tensorboard
     plan = apply_resource_plan(
         cfg, args.threads, args.num_workers, cfg_options=args.cfg_options)
     print_log(plan.describe(), logger='current')
