@@ -1,14 +1,14 @@
 """Crash-safe checkpoints and exact resume (cmpl_mm.compat.crash_safe_checkpoints).
 
-The end-to-end test trains CMPL with ``tools/train.py`` on the tiny dataset
-(a checkpoint every iteration), kills the process with SIGKILL several
-times (seeded random moments, half of them while a checkpoint is being
-written), resumes with ``--resume`` after each kill, and checks that every
-checkpoint left behind loads with the safe loader, that no temporary file
+The end-to-end test trains CMPL with ``tools/train.py`` on the tiny dataset (a
+checkpoint every iteration, one decoding worker), kills the process with
+SIGKILL several times (seeded random moments, half of them while a checkpoint
+is being written), resumes with ``--resume`` after each kill, and checks that
+every checkpoint left behind loads with the safe loader, that no temporary file
 is left or looks like a checkpoint, that each run continues from the last
-checkpoint, and that the final weights equal those of an uninterrupted run
-(so networks, optimizer, scheduler, sampler position and random state were
-all restored).
+checkpoint, and that the final weights equal those of an uninterrupted run (so
+networks, optimizer, scheduler, sampler position and random state were all
+restored).
 """
 import json
 import os
@@ -203,8 +203,12 @@ def test_the_base_runtime_adds_the_random_state_hook_once(tmp_path):
 
 # -- kill -9 during training, then --resume ------------------------------
 def run_options(root, **extra):
+    # one decoding worker: the augmentation it draws must not depend on
+    # where the killed run's worker was (per-sample seeds)
     return ['--no-validate', '--seed', '0'] + cfg_options(
-        root, MAX_ITERS, **{'default_hooks.checkpoint.interval': 1},
+        root, MAX_ITERS, **{'default_hooks.checkpoint.interval': 1,
+                            'train_dataloader.num_workers': 1,
+                            'train_dataloader.persistent_workers': True},
         **extra)
 
 
