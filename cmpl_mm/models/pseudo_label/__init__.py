@@ -10,7 +10,8 @@ from .ema_network import EMANetwork
 from .flexmatch import FlexMatchThreshold
 from .freematch import FreeMatchThreshold
 from .masks import AllClips, BaseMask, FixedThreshold
-from .mixing import BaseMix, MixDraw, MixupClips, NoMix, TubeCutMix
+from .mixing import (BaseMix, MixDraw, MixupClips, NoMix, TubeCutMix,
+                     TubeTokenMix)
 from .pseudo_labeler import PART_KINDS, PseudoLabeler, build_pseudo_labelers
 from .schedules import (BaseWeightSchedule, ConstantWeight, LinearRampUp,
                         SigmoidRampUp, build_weight_schedule)
@@ -22,7 +23,8 @@ from .teachers import BaseTeacher, EMATeacher, LiveTeacher
 
 __all__ = [
     'BasePart', 'BasePseudoLabelLoss', 'StepContext', 'BaseMix', 'MixDraw',
-    'MixupClips', 'NoMix', 'TubeCutMix', 'BaseWeightSchedule', 'ConstantWeight',
+    'MixupClips', 'NoMix', 'TubeCutMix', 'TubeTokenMix',
+    'BaseWeightSchedule', 'ConstantWeight',
     'LinearRampUp', 'SigmoidRampUp', 'build_weight_schedule',
     'BaseAlignment', 'NoAlignment', 'EMANetwork', 'BaseMask', 'FixedThreshold', 'AllClips', 'PART_KINDS',
     'PseudoLabeler', 'build_pseudo_labelers', 'PseudoLabelRecord',

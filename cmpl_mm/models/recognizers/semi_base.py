@@ -17,6 +17,7 @@ from ..pseudo_label import (ConstantWeight, EMATeacher, MixDraw,
                             PseudoLabelRecord, StepContext, StudentRecord,
                             build_pseudo_labelers, build_weight_schedule,
                             publish_record)
+from ..pseudo_label.mixing import mixed_forward
 from ..modalities import MODALITIES, to_modality
 from ..utils import (channels_last_3d_wanted, concurrent_forward,
                      frozen_bn_running_stats, network_to_channels_last_3d)
@@ -218,7 +219,13 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         labelers, problems = build_pseudo_labelers(
             merged, cls.default_semi_train_cfg, cls.teachers,
             cls.network_names(), path)
-        return problems or cls.labeler_problems(labelers, merged, path)
+        nets = {n: model.get(n) for n in cls.network_names()}
+        backbones = {n: net['backbone'].get('type')
+                     for n, net in nets.items() if isinstance(net, dict)
+                     and isinstance(net.get('backbone'), dict)}
+        return problems or cls.labeler_problems(
+            labelers, merged, path) + cls.mix_problems(labelers, backbones,
+                                                       path)
 
     @classmethod
     def model_keys(cls) -> List[str]:
@@ -261,6 +268,16 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         """
         return ema_settings(labelers, prefix)[1]
 
+    @classmethod
+    def mix_problems(cls, labelers: Dict[str, nn.Module],
+                     backbones: Dict[str, object], prefix: str) -> List[str]:
+        """A student-input mix the taught network's backbone (type name or
+        class by network) cannot take: a token mix on a CNN."""
+        return list(dict.fromkeys(
+            p for student, labeler in labelers.items()
+            for p in labeler.mix.backbone_problems(backbones.get(student),
+                                                   f'{prefix}mix')))
+
     def _build_pseudo_labelers(self) -> None:
         """The parts of every taught network and the EMA copies they use."""
         prefix = 'semi_train_cfg.'
@@ -268,7 +285,9 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             self.semi_train_cfg, self.default_semi_train_cfg, self.teachers,
             list(self.networks()), prefix)
         problems = problems or self.labeler_problems(
-            labelers, self.semi_train_cfg, prefix)
+            labelers, self.semi_train_cfg, prefix) + self.mix_problems(
+                labelers, {n: type(getattr(net, 'backbone', None))
+                           for n, net in self.networks().items()}, prefix)
         if problems:
             raise ConfigError(problems)
         self.pseudo_labelers = nn.ModuleDict(labelers)
@@ -404,9 +423,11 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         mix_draws = self.mix_student_inputs(net_inputs) if unlabeled else {}
         scores = concurrent_forward(
             {
-                name: functools.partial(self.network_scores, net,
-                                        net_inputs[name],
-                                        self.views_of(name, unlabeled))
+                name: functools.partial(
+                    self.network_scores, net, net_inputs[name],
+                    self.views_of(name, unlabeled),
+                    (self.mixed_view(), mix_draws[name])
+                    if name in mix_draws else None)
                 for name, net in self.networks().items()
             },
             enabled=self.semi_train_cfg['concurrent_networks'],
@@ -426,16 +447,21 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         """Replace each taught network's student view by its mix rule's
         mix (in place in ``net_inputs``); ``{student: MixDraw}`` of the
         rules that mix, for :meth:`student_losses`."""
-        view = self.semi_train_cfg['student_view']
+        view = self.mixed_view()
         draws = {}
         for student, labeler in self.pseudo_labelers.items():
             clips = net_inputs[student].get(view)
             if labeler.mix.mixes and clips is not None:
-                draws[student] = labeler.mix.draw(clips)
+                draws[student] = labeler.mix.draw_for(
+                    clips, self.networks()[student])
                 net_inputs[student] = dict(
                     net_inputs[student],
                     **{view: labeler.mix.mix_inputs(clips, draws[student])})
         return draws
+
+    def mixed_view(self) -> str:
+        """The view a student-input mix applies to (the student view)."""
+        return self.semi_train_cfg['student_view']
 
     def views_of(self, network: str, unlabeled: bool) -> List[str]:
         """The views ``network`` forwards: ``sup``, then ``weak`` when it
@@ -455,31 +481,37 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         return views
 
     def network_scores(self, net: nn.Module, inputs: Dict[str, torch.Tensor],
-                       views: List[str]) -> Dict[str, torch.Tensor]:
+                       views: List[str], mixed=None
+                       ) -> Dict[str, torch.Tensor]:
         """Class scores of ``net`` for ``views``, forwarded as
-        ``semi_train_cfg.unlabeled_forward`` says (see the class doc)."""
+        ``semi_train_cfg.unlabeled_forward`` says (see the class doc);
+        ``mixed``, ``(view, MixDraw)``, a mix applied in the forward."""
         if (self.semi_train_cfg['unlabeled_forward'] == 'joint'
                 or views == ['sup']):
-            return self.view_scores(net, [inputs[v] for v in views], views)
+            return self.view_scores(net, [inputs[v] for v in views], views,
+                                    mixed)
         scores = self.view_scores(net, [inputs['sup']], ['sup'])
         unlabeled = [v for v in views if v != 'sup']
         with frozen_bn_running_stats(net):
             scores.update(
                 self.view_scores(net, [inputs[v] for v in unlabeled],
-                                 unlabeled))
+                                 unlabeled, mixed))
         return scores
 
     @staticmethod
     def view_scores(net: nn.Module, view_inputs: List[torch.Tensor],
-                    views: List[str]) -> Dict[str, torch.Tensor]:
-        """Class scores of ``net`` for every view, in one joint forward."""
+                    views: List[str], mixed=None) -> Dict[str, torch.Tensor]:
+        """Class scores of ``net`` for every view, in one joint forward
+        (the rows of a token-mixed view mixed in it, see
+        :func:`~cmpl_mm.models.pseudo_label.mixing.mixed_forward`)."""
         sizes = [x.shape[0] for x in view_inputs]
         if len({x.shape[1:] for x in view_inputs}) > 1:
             raise ValueError(
                 'all views must share one clip shape for the joint forward, '
                 f'got {dict(zip(views, [tuple(x.shape) for x in view_inputs]))}'
             )
-        feats, _ = net.extract_feat(torch.cat(view_inputs))
+        with mixed_forward(net, mixed, views, view_inputs):
+            feats, _ = net.extract_feat(torch.cat(view_inputs))
         return dict(zip(views, net.cls_head(feats).split(sizes)))
 
     def sup_losses(self, scores: Scores,
