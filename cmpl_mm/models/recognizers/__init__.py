@@ -11,11 +11,13 @@ from .nonfinite_guard import NonFiniteGuardMixin
 from .semi_base import SemiBaseRecognizer
 from .softmatch import SoftMatchRecognizer
 from .supervised import SupervisedRecognizer
+from .svformer import SVFormerRecognizer
 from .uda import UDARecognizer
 
 __all__ = [
     'SemiBaseRecognizer', 'NonFiniteGuardMixin', 'SupervisedRecognizer',
     'FixMatchRecognizer', 'CMPLRecognizer', 'MeanTeacherRecognizer',
     'UDARecognizer', 'FlexMatchRecognizer', 'FreeMatchRecognizer',
-    'SoftMatchRecognizer', 'DashRecognizer', 'MvPLRecognizer', 'LTGRecognizer'
+    'SoftMatchRecognizer', 'DashRecognizer', 'MvPLRecognizer', 'LTGRecognizer',
+    'SVFormerRecognizer'
 ]
