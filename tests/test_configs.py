@@ -125,7 +125,8 @@ OPTIONS_24_LABELS = {
     'cmpl_r3d18q_synthetic', 'cmpl_r3d18q-aux-half_synthetic',
     'flexmatch_r3d18q_synthetic', 'freematch_r3d18q_synthetic',
     'softmatch_r3d18q_synthetic', 'cmpl-flexmatch_r3d18q_synthetic',
-    'cmpl-distalign_r3d18q_synthetic'
+    'cmpl-distalign_r3d18q_synthetic', 'cmpl-tg_r3d18q_synthetic',
+    'mvpl_r3d18q_synthetic', 'ltg_r3d18q_synthetic'
 ])
 def test_24_label_configs_equal_the_options_they_replace(name):
     cfg = Config.fromfile(
