@@ -1,6 +1,7 @@
 """The install recipes of docs/install.md (and the README's copy of them)
 are consistent: later pip commands keep the earlier commands' version caps,
-and (slow, needs the package index) each recipe resolves, with pip's dry
+and (slow, needs the package index, opt-in with CMPL_MM_CHECK_INSTALL=1)
+each recipe resolves, with pip's dry
 run, to one OpenCV distribution and a numpy that its torch was built for.
 """
 import json
@@ -183,6 +184,11 @@ def dry_run(args, tmp_path):
 
 @pytest.fixture(scope='module')
 def online():
+    # each resolve downloads wheels (torch 2.1.2's: minutes): opt-in, so
+    # the README's test command stays within its time budget
+    if os.environ.get('CMPL_MM_CHECK_INSTALL') != '1':
+        pytest.skip('set CMPL_MM_CHECK_INSTALL=1 to resolve the install '
+                    'recipes against the package index (minutes)')
     if not index_reachable():
         pytest.skip('package index unreachable')
 
