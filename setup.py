@@ -54,7 +54,7 @@ setup(
         'matplotlib',
     ],
     extras_require={
-        'tests': ['pytest', 'pytest-timeout'],
+        'tests': ['pytest', 'pytest-timeout', 'pytest-xdist'],
         # --tensorboard (mmengine's TensorboardVisBackend)
         'tensorboard': ['tensorboard'],
     },

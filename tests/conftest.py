@@ -27,3 +27,14 @@ def tiny_dataset(tmp_path_factory):
         osp.join(root, 'train.txt'), osp.join(root, 'semi'), seed=0,
         per_class=2)
     return root
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (``-n 2``, the README's command), each worker
+    computes on one thread, so two workers share two cores without
+    oversubscription (results do not depend on the thread count; the
+    training subprocesses set ``OMP_NUM_THREADS=1`` themselves)."""
+    import os
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        import torch
+        torch.set_num_threads(1)
