@@ -56,6 +56,10 @@ def compare_options(root):
     return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
 
 
+# the comparison fixture (six short trainings) is built once, in one worker
+# under `-n auto --dist loadgroup`
+pytestmark = pytest.mark.xdist_group('analysis_tools')
+
 @pytest.fixture(scope='module')
 def comparison(tiny_dataset, tmp_path_factory):
     """Supervised + CMPL + a config whose runs crash, 2 seeds, 4 iters."""

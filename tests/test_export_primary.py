@@ -18,7 +18,9 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
 # trains or launches processes: left out of the quick loop (-m "not slow")
-pytestmark = pytest.mark.slow
+# slow; and its module fixtures (an export per config) built once, in one
+# worker under `-n auto --dist loadgroup`
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group('export_primary')]
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOL = osp.join(ROOT, 'tools', 'export_primary.py')

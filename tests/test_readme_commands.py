@@ -70,7 +70,7 @@ def help_text(script):
 def test_docs_have_commands():
     readme = [c for doc, c in COMMANDS if doc == 'README.md']
     assert 'python tools/run_demo.py' in readme
-    assert 'python -m pytest tests -q -n auto --dist loadfile' in readme
+    assert 'python -m pytest tests -q -n auto --dist loadgroup' in readme
 
 
 @pytest.mark.parametrize('doc, command', COMMANDS,
