@@ -1,0 +1,36 @@
+"""Tables of docs/results/README.md, "Time as a signal at 24 labels".
+
+The adaptive-threshold tables' script (``../demo_24labels_adaptive/
+summarize.py``) on the time-based runs: CMPL with a temporal-gradient
+auxiliary (``cmpl-tg``), MvPL (RGB + TG views) and LTG, paired by seed
+with the earlier FixMatch / CMPL / supervised runs. Reads only files in
+the repository. Run from the repository root:
+
+    python docs/results/demo_24labels_time/summarize.py
+
+After new runs in work_dirs/evidence24/NAME/seedS, copy their files here
+first with ``--collect NAME`` (and write this folder's
+``factor_accuracy.json`` with tools/analysis/factor_accuracy.py).
+"""
+import importlib.util
+import os.path as osp
+
+HERE = osp.dirname(osp.abspath(__file__))
+spec = importlib.util.spec_from_file_location(
+    'adaptive_summarize',
+    osp.join(HERE, '..', 'demo_24labels_adaptive', 'summarize.py'))
+tables = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tables)
+
+tables.__doc__ = __doc__
+tables.HERE = HERE
+tables.RUNS = ('cmpl-tg', 'mvpl', 'ltg')
+tables.ROWS = ('supervised', 'fixmatch', 'cmpl', 'cmpl-tg', 'mvpl', 'ltg')
+tables.GAPS = (('cmpl', 'cmpl-tg'), ('fixmatch', 'cmpl-tg'),
+               ('fixmatch', 'mvpl'), ('cmpl', 'mvpl'), ('fixmatch', 'ltg'),
+               ('cmpl', 'ltg'))
+tables.FACTOR_FILES = tables.FACTOR_FILES[:2] + (
+    osp.join(HERE, 'factor_accuracy.json'), )
+
+if __name__ == '__main__':
+    tables.main()
