@@ -338,7 +338,7 @@ def plot_pseudo_classes(tables: Dict[str, ClassTable], path: str,
     span = (f'the interval logged at iteration {last}' if first == last
             else f'the intervals logged at iterations {first} to {last}')
     fig.suptitle((f'{title}\n' if title else '') + 'pseudo-labels per '
-                 'class, teacher \u2192 student: what each network teaches '
+                 'class, teacher \u2192 student: what each network teaches\n'
                  f'({span})', fontsize=9)
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
