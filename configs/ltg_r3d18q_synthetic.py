@@ -7,11 +7,12 @@
 # ltg_r3d18_ucf101.py).
 _base_ = [
     './_base_/models/r3d18_quarter_demo.py',
-    './_base_/models/tg_r3d18_quarter_demo.py',
     './_base_/datasets/synthetic_semi.py',
     './_base_/schedules/sgd_cosine_demo.py', './_base_/default_runtime.py'
 ]
 
-model = dict(type='LTGRecognizer', auxiliary={{_base_.auxiliary}})
+# the TG network: the same network as the RGB primary (LTG pairs two
+# networks of one size)
+model = dict(type='LTGRecognizer', auxiliary={{_base_.model.primary}})
 default_hooks = dict(
     logger=dict(interval=50), checkpoint=dict(interval=300))
