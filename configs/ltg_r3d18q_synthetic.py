@@ -7,12 +7,11 @@
 # ltg_r3d18_ucf101.py).
 _base_ = [
     './_base_/models/r3d18_quarter_demo.py',
+    './_base_/models/tg_r3d18_quarter_demo.py',
     './_base_/datasets/synthetic_semi.py',
     './_base_/schedules/sgd_cosine_demo.py', './_base_/default_runtime.py'
 ]
 
-# the TG network: the same network as the RGB primary (LTG pairs two
-# networks of one size)
-model = dict(type='LTGRecognizer', auxiliary={{_base_.model.primary}})
+model = dict(type='LTGRecognizer', auxiliary={{_base_.auxiliary}})
 default_hooks = dict(
     logger=dict(interval=50), checkpoint=dict(interval=300))
