@@ -36,8 +36,10 @@ def test_temporal_gradient_of_a_known_clip():
     assert to_modality(batch, 'rgb') is batch
     with pytest.raises(ValueError, match='at least 2 frames'):
         temporal_gradient(batch[..., :1, :, :])
-    with pytest.raises(ValueError, match="modality='flow'"):
-        to_modality(batch, 'flow')
+    with pytest.raises(ValueError, match="'flow' needs clips with flow"):
+        to_modality(batch, 'flow')  # RGB clips (tests/test_flow_view.py)
+    with pytest.raises(ValueError, match="modality='depth'"):
+        to_modality(batch, 'depth')
 
 
 def test_the_tg_auxiliary_sees_the_gradient_of_the_same_clips():
@@ -81,8 +83,8 @@ def test_the_tg_auxiliary_sees_the_gradient_of_the_same_clips():
 
 
 @pytest.mark.parametrize('modality,expected', [
-    (dict(auxiliary='flow'),
-     "model.semi_train_cfg.modality.auxiliary='flow': must be one of"),
+    (dict(auxiliary='depth'),
+     "model.semi_train_cfg.modality.auxiliary='depth': must be one of"),
     (dict(helper='tg'),
      'model.semi_train_cfg.modality.helper: no such network'),
     ('depth', "model.semi_train_cfg.modality='depth': must be one of"),

@@ -9,9 +9,6 @@ subtraction, no loop over frames.
 """
 import torch
 
-#: the modalities a network can be told to see (``semi_train_cfg.modality``)
-MODALITIES = ('rgb', 'tg')
-
 
 def temporal_gradient(clips: torch.Tensor) -> torch.Tensor:
     """``x[t + 1] - x[t]`` along time: ``T`` frames become ``T - 1``.
@@ -29,18 +26,3 @@ def temporal_gradient(clips: torch.Tensor) -> torch.Tensor:
             'a temporal-gradient view needs clips of at least 2 frames '
             f'(..., C, T, H, W), got shape {tuple(clips.shape)}')
     return clips[..., 1:, :, :] - clips[..., :-1, :, :]
-
-
-def to_modality(clips: torch.Tensor, modality: str) -> torch.Tensor:
-    """``clips`` as a network of ``modality`` sees them.
-
-    Args:
-        clips (Tensor): Normalised RGB clips ``(..., C, T, H, W)``.
-        modality (str): One of :data:`MODALITIES`.
-    """
-    if modality == 'rgb':
-        return clips
-    if modality == 'tg':
-        return temporal_gradient(clips)
-    raise ValueError(f'modality={modality!r} must be one of '
-                     f'{list(MODALITIES)}')
