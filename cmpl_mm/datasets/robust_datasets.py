@@ -93,7 +93,7 @@ DECODE_TRANSFORMS = frozenset({
     'RawFrameDecode', 'ImageDecode', 'ArrayDecode', 'SampleFrames',
     'DenseSampleFrames', 'UntrimmedSampleFrames', 'SampleAVAFrames',
     'UniformSample', 'UniformSampleFrames', 'AudioDecodeInit', 'AudioDecode',
-    'LoadAudioFeature', 'LoadRGBFromFile'
+    'LoadAudioFeature', 'LoadRGBFromFile', 'LoadFlowForFrames'
 })
 
 _MAX_REASON = 200

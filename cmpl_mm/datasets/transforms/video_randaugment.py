@@ -7,10 +7,13 @@ frames stays a clip of identical frames.
 import math
 from typing import List, Optional, Sequence, Tuple, Union
 
+import cv2
 import mmcv
 import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
+
+from .flow_frames import FLOW_ZERO, RGB_CHANNELS, transform_flow_vectors
 
 #: Magnitudes live on ``[0, _MAX_LEVEL]`` (the RandAugment paper's scale).
 _MAX_LEVEL = 10.
@@ -28,6 +31,11 @@ SIGNED_OPS = frozenset(('Rotate', 'Color', 'Contrast', 'Brightness',
 
 #: Ops that ignore the magnitude.
 MAGNITUDE_FREE_OPS = frozenset(('AutoContrast', 'Equalize', 'Identity'))
+
+#: Ops that move pixels (the others change their values): the only ones
+#: applied to flow channels.
+GEOMETRIC_OPS = frozenset(('Rotate', 'ShearX', 'ShearY', 'TranslateX',
+                           'TranslateY'))
 
 _MAX_ROTATE = 30.  # degrees
 _MAX_SHEAR = 0.3  # shear factor
@@ -74,6 +82,17 @@ class VideoRandAugment(BaseTransform):
     (or one ``TxHxWx3`` uint8 array) after decoding, resizing and cropping
     and before ``FormatShape``. The output has the same structure, shapes and
     dtype; a list comes back as a list of views into one stacked array.
+
+    Frames of 5 channels carry optical flow behind the RGB ones
+    (:class:`~cmpl_mm.datasets.transforms.LoadFlowForFrames`). The
+    pixel-value ops (contrast, colour, solarize, ...) change the RGB
+    channels only: flow values are motion, not light. The geometric ops
+    (:data:`GEOMETRIC_OPS`) move the flow with the frames, fill uncovered
+    pixels with zero motion, and rotate or shear its vectors by the same
+    linear map (a translation leaves them alone). Cutout erases the flow
+    of the rectangle to zero motion. ``reverse_prob > 0`` is refused on
+    such frames (the reversed clip's flow would belong to other frame
+    pairs).
 
     When ``results['num_clips'] > 1`` all clips of the sample get the same
     draw (one draw per sample, statistics over all frames of the sample); the
@@ -261,20 +280,25 @@ class VideoRandAugment(BaseTransform):
         raise ValueError(
             f'unknown op {name!r}; valid ops are {list(VALID_OPS)}')
 
-    def apply_op(self, clip: np.ndarray, name: str,
-                 magnitude: float) -> np.ndarray:
+    def apply_op(self, clip: np.ndarray, name: str, magnitude: float,
+                 fill: Optional[Tuple[int, ...]] = None) -> np.ndarray:
         """Apply one op to every frame of a clip.
 
         Args:
             clip (np.ndarray): ``(T, H, W, 3)`` uint8 RGB clip; not modified.
+                A geometric op takes any channel count (e.g. the 2 flow
+                channels, moved as pixels only).
             name (str): Op name, one of :data:`VALID_OPS`.
             magnitude (float): Signed magnitude on the ``0..10`` scale, as
                 recorded in ``results['rand_augment_ops']``.
+            fill (tuple[int], optional): Fill value per channel of the
+                geometric ops. Defaults to None (``self.fill``).
 
         Returns:
-            np.ndarray: The augmented ``(T, H, W, 3)`` uint8 clip.
+            np.ndarray: The augmented ``(T, H, W, C)`` uint8 clip.
         """
         param = self.op_param(name, magnitude)
+        fill = self.fill if fill is None else tuple(fill)
         t, h, w, c = clip.shape
         # Pointwise ops run once on the frames stacked vertically, so
         # statistics (min/max, histogram, mean grey) are those of the clip.
@@ -311,7 +335,7 @@ class VideoRandAugment(BaseTransform):
                 mmcv.imrotate(
                     frame,
                     param,
-                    border_value=self.fill,
+                    border_value=fill,
                     interpolation=self.interpolation) for frame in clip
             ])
         elif name in ('ShearX', 'ShearY'):
@@ -321,7 +345,7 @@ class VideoRandAugment(BaseTransform):
                     frame,
                     param,
                     direction,
-                    border_value=self.fill,
+                    border_value=fill,
                     interpolation=self.interpolation) for frame in clip
             ])
         elif name in ('TranslateX', 'TranslateY'):
@@ -332,16 +356,47 @@ class VideoRandAugment(BaseTransform):
                     frame,
                     offset,
                     'horizontal' if horizontal else 'vertical',
-                    border_value=self.fill,
+                    border_value=fill,
                     interpolation=self.interpolation) for frame in clip
             ])
         else:  # op_param has rejected unknown names already
             raise AssertionError(name)
         return np.ascontiguousarray(out, dtype=np.uint8).reshape(t, h, w, c)
 
+    def apply_flow_op(self, flow: np.ndarray, name: str,
+                      magnitude: float) -> np.ndarray:
+        """Apply one op to the flow channels of a clip: a geometric op
+        moves the pixels (uncovered ones get zero motion) and maps the
+        vectors by the op's linear part; the other ops leave flow alone.
+
+        Args:
+            flow (np.ndarray): ``(T, H, W, 2)`` uint8 flow ``(x, y)``.
+            name (str): Op name, one of :data:`VALID_OPS`.
+            magnitude (float): Signed magnitude, as for :meth:`apply_op`.
+
+        Returns:
+            np.ndarray: The augmented ``(T, H, W, 2)`` uint8 flow.
+        """
+        if name not in GEOMETRIC_OPS:
+            return flow
+        moved = self.apply_op(flow, name, magnitude,
+                              fill=(FLOW_ZERO, ) * flow.shape[-1])
+        param = self.op_param(name, magnitude)
+        if name == 'Rotate':  # the linear part of mmcv.imrotate's matrix
+            matrix = cv2.getRotationMatrix2D((0., 0.), -param, 1.)[:, :2]
+        elif name == 'ShearX':  # mmcv.imshear's matrices
+            matrix = np.array([[1., param], [0., 1.]])
+        elif name == 'ShearY':
+            matrix = np.array([[1., 0.], [param, 1.]])
+        else:  # a translation moves the field, not its vectors
+            return moved
+        return transform_flow_vectors(moved, matrix)
+
     # ------------------------------------------------------------------ #
-    def _cutout(self, clip: np.ndarray) -> None:
-        """Erase one rectangle, same place in every frame (in place)."""
+    def _cutout(self, clip: np.ndarray,
+                flow: Optional[np.ndarray] = None) -> None:
+        """Erase one rectangle, same place in every frame (in place), and
+        the flow's motion there."""
         rng = self._random
         _, h, w, _ = clip.shape
         area = rng.uniform(*self.cutout_scale) * h * w
@@ -353,6 +408,8 @@ class VideoRandAugment(BaseTransform):
         y0 = min(h - eh, int(rng.uniform(0, h - eh + 1)))
         x0 = min(w - ew, int(rng.uniform(0, w - ew + 1)))
         clip[:, y0:y0 + eh, x0:x0 + ew] = np.asarray(self.fill, np.uint8)
+        if flow is not None:
+            flow[:, y0:y0 + eh, x0:x0 + ew] = FLOW_ZERO
 
     @staticmethod
     def _reverse(clip: np.ndarray, num_clips: int) -> np.ndarray:
@@ -384,18 +441,33 @@ class VideoRandAugment(BaseTransform):
         imgs = results['imgs']
         as_list = not isinstance(imgs, np.ndarray)
         clip = np.stack(imgs) if as_list else imgs
-        if clip.ndim != 4 or clip.shape[-1] != 3 or clip.dtype != np.uint8:
+        if clip.ndim != 4 or clip.shape[-1] not in (3, 5) \
+                or clip.dtype != np.uint8:
             raise ValueError(
-                'VideoRandAugment expects uint8 HxWx3 frames, got a clip of '
-                f'shape {clip.shape} and dtype {clip.dtype}')
+                'VideoRandAugment expects uint8 HxWx3 frames (HxWx5 with '
+                f'flow), got a clip of shape {clip.shape} and dtype '
+                f'{clip.dtype}')
+        flow = None
+        if clip.shape[-1] > RGB_CHANNELS:
+            if do_reverse:
+                raise ValueError(
+                    'VideoRandAugment: reverse_prob > 0 cannot reverse the '
+                    'flow channels of a clip; set it to 0 for flow data')
+            clip, flow = clip[..., :RGB_CHANNELS], clip[..., RGB_CHANNELS:]
+            clip, flow = np.ascontiguousarray(clip), np.ascontiguousarray(
+                flow)
         for name, mag in ops:
             clip = self.apply_op(clip, name, mag)
+            if flow is not None:
+                flow = self.apply_flow_op(flow, name, mag)
         if do_cutout:
             if clip is imgs:
                 clip = clip.copy()
-            self._cutout(clip)
+            self._cutout(clip, flow)
         if do_reverse:
             clip = self._reverse(clip, int(results.get('num_clips', 1)))
+        if flow is not None:
+            clip = np.concatenate([clip, flow], axis=-1)
         results['imgs'] = list(clip) if as_list else clip
         return results
 
