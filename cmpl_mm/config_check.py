@@ -65,6 +65,7 @@ def check_config(cfg) -> None:
                 problems += eval_label_problems(cfg, num_key, num_classes)
     if isinstance(model, dict):
         problems += tg_clip_length_problems(cfg, model)
+        problems += flow_data_problems(cfg, model)
     if problems:
         raise ConfigError(problems)
 
@@ -108,6 +109,79 @@ def tg_clip_length_problems(cfg, model: dict) -> list:
                     f"model.semi_train_cfg.modality: 'tg' needs clips of "
                     f'at least 2 frames, but {key}.clip_len={clip_len}')
     return problems
+
+
+def flow_data_problems(cfg, model: dict) -> list:
+    """A network or view that sees optical flow needs pipelines that load
+    it: every training pipeline (and the validation and test ones when
+    what they evaluate sees flow) loads it with ``LoadFlowForFrames``,
+    right after the RGB decode, and flips with ``RGBFlowFlip`` (a plain
+    ``Flip`` would keep the flow's sign)."""
+    from .models.model_check import _algorithm
+    cls = _algorithm(model)
+    if cls is None:
+        return []
+    try:
+        merged = cls.merged_semi_train_cfg(model)
+        train = {m for seen in cls.network_modalities(merged).values()
+                 for m in seen}
+        evaluated = set(cls.eval_modalities(model))
+    except (KeyError, TypeError, AttributeError):  # reported elsewhere
+        return []
+    problems = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        wanted = train if loader == 'train_dataloader' else evaluated
+        for key, pipeline in _pipelines(cfg.get(loader), loader):
+            types = [s.get('type') if isinstance(s, dict) else None
+                     for _, s in pipeline]
+            if 'LoadFlowForFrames' not in types:
+                if 'flow' in wanted:
+                    problems.append(
+                        f'model.semi_train_cfg.{cls.modality_setting}: asks '
+                        f"for 'flow', but {key} has no flow data (no "
+                        "LoadFlowForFrames step); add dict(type="
+                        "'LoadFlowForFrames') after RawFrameDecode")
+                continue
+            at = types.index('LoadFlowForFrames')
+            if at == 0 or not str(types[at - 1]).endswith('Decode'):
+                problems.append(
+                    f'{pipeline[at][0]}: LoadFlowForFrames must come right '
+                    'after the RGB decode (RawFrameDecode), before any '
+                    'resize, crop or flip')
+            problems += [
+                f"{step_key}.type='Flip' keeps the flow's sign; use "
+                "'RGBFlowFlip' in a pipeline that loads flow"
+                for (step_key, _), t in zip(pipeline, types) if t == 'Flip']
+    return list(dict.fromkeys(problems))
+
+
+def _pipelines(node, key):
+    """``(key path, steps)`` of every pipeline below ``node`` (a
+    ``MultiView`` step's view pipelines continue the one it ends)."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == 'pipeline' and isinstance(value, (list, tuple)):
+                yield from _with_views(list(value), f'{key}.pipeline')
+            else:
+                yield from _pipelines(value, f'{key}.{name}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _pipelines(value, f'{key}.{i}')
+
+
+def _with_views(steps, key):
+    """``[(step key, step), ...]`` of a pipeline, or, when it ends in a
+    ``MultiView``, of the shared steps followed by each view's."""
+    keyed = [(f'{key}.{i}', step) for i, step in enumerate(steps)]
+    last = steps[-1] if steps else None
+    if not (isinstance(last, dict) and last.get('type') == 'MultiView'):
+        yield key, keyed
+        return
+    views = [(n, v) for n, v in last.items()
+             if n not in ('type', 'view_names') and isinstance(v, list)]
+    for name, view in views or [(None, [])]:
+        yield key, keyed[:-1] + [(f'{key}.{len(steps) - 1}.{name}.{i}', s)
+                                 for i, s in enumerate(view)]
 
 
 def _pipeline_steps(node, key):

@@ -84,7 +84,10 @@ def test_predicts_on_rgb_or_on_every_view():
 
 @pytest.mark.parametrize('key,value,expected', [
     ('semi_train_cfg.views', ['tg'], 'model.semi_train_cfg.views='),
-    ('semi_train_cfg.views', ['rgb', 'flow'], 'must list two or more'),
+    ('semi_train_cfg.views', ['rgb', 'depth'], 'must list two or more'),
+    # flow is a view, but the demo data has none
+    ('semi_train_cfg.views', ['rgb', 'flow'],
+     "model.semi_train_cfg.views: asks for 'flow', but train_dataloader"),
     ('semi_train_cfg.fuse', 'max', "model.semi_train_cfg.fuse='max'"),
     ('test_views', 'tg', "model.test_views='tg'"),
 ])

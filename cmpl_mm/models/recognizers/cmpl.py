@@ -79,6 +79,13 @@ class CMPLRecognizer(SemiBaseRecognizer):
                 'needs the same classes in both networks (leave the '
                 "auxiliary's out to inherit the primary's)"]
 
+    @classmethod
+    def eval_modalities(cls, model: dict) -> List[str]:
+        """The primary's, and the auxiliary's with ``evaluate_auxiliary``."""
+        seen = cls.network_modalities(cls.merged_semi_train_cfg(model))
+        return seen['primary'] + (seen['auxiliary'] if model.get(
+            'evaluate_auxiliary') else [])
+
     def networks(self) -> Dict[str, nn.Module]:
         return dict(primary=self.primary, auxiliary=self.auxiliary)
 

@@ -3,9 +3,10 @@ import copy
 from typing import Dict, List, Sequence
 
 import torch
+import torch.nn.functional as F
 from mmaction.registry import MODELS
 
-from ..modalities import MODALITIES, to_modality
+from ..modalities import MODALITIES, RGB_CHANNELS, to_modality
 from ..pseudo_label import PseudoLabelRecord, StudentRecord, publish_record
 from .semi_base import SemiBaseRecognizer
 from .semi_train_cfg import ConfigError
@@ -16,9 +17,9 @@ FUSIONS = ('mean_probs', 'mean_logits')
 
 @MODELS.register_module()
 class MvPLRecognizer(SemiBaseRecognizer):
-    """One network, shared by several views of every clip (RGB and its
-    temporal gradient, :mod:`cmpl_mm.models.modalities`), labels itself
-    from all of them.
+    """One network, shared by several views of every clip (RGB, its
+    temporal gradient and, where the data has it, optical flow,
+    :mod:`cmpl_mm.models.modalities`), labels itself from all of them.
 
     Per step, for ``views = semi_train_cfg.views`` (default
     ``('rgb', 'tg')``, each derived from the same decoded clip):
@@ -32,7 +33,11 @@ class MvPLRecognizer(SemiBaseRecognizer):
     * unlabeled: ``L_u = mean_v loss(f(u_v^strong), target, weights)``.
 
     Each view is one forward of its labeled, weak and strong clips (a TG
-    clip has one frame fewer, so the views cannot share a forward).
+    clip has one frame fewer, so the views cannot share a forward). The
+    network takes RGB's 3 channels; the 2-channel flow view enters it as
+    ``(flow_x, flow_y, 0)`` (zero motion in the third), so every weight is
+    shared by every view, as the paper shares the model (how the paper
+    feeds flow to it is not verified here).
     Validation and test see RGB only (the paper's protocol), or the mean
     of every view's scores with ``test_views='all'``.
 
@@ -42,6 +47,7 @@ class MvPLRecognizer(SemiBaseRecognizer):
     """
 
     teachers = dict(primary='primary')
+    modality_setting = 'views'
     default_semi_train_cfg = dict(
         SemiBaseRecognizer.default_semi_train_cfg,
         views=('rgb', 'tg'),
@@ -91,6 +97,30 @@ class MvPLRecognizer(SemiBaseRecognizer):
                             "'rgb' or 'all'")
         return problems
 
+    @classmethod
+    def network_modalities(cls, semi_train_cfg):
+        return dict(primary=list(semi_train_cfg['views']))
+
+    @classmethod
+    def input_channels(cls, network, semi_train_cfg):
+        return RGB_CHANNELS, (
+            f'is shared by the views {list(semi_train_cfg["views"])} '
+            '(semi_train_cfg.views; flow enters as (x, y, 0))')
+
+    @classmethod
+    def eval_modalities(cls, model: dict) -> List[str]:
+        """RGB, or every view with ``test_views='all'``."""
+        return cls.network_modalities(cls.merged_semi_train_cfg(model))[
+            'primary'] if model.get('test_views') == 'all' else ['rgb']
+
+    @staticmethod
+    def view_input(clips: torch.Tensor, view: str) -> torch.Tensor:
+        """``clips`` as the shared network sees ``view``: the modality,
+        flow padded with a zero channel to RGB's 3."""
+        x = to_modality(clips, view, 'semi_train_cfg.views')
+        pad = RGB_CHANNELS - x.shape[-4]
+        return F.pad(x, (0, 0, 0, 0, 0, 0, 0, pad)) if pad > 0 else x
+
     def loss(self, inputs: Dict[str, torch.Tensor],
              data_samples: Dict[str, list]) -> Dict[str, torch.Tensor]:
         if self.ema_networks and not self.ema_hooked:
@@ -101,7 +131,7 @@ class MvPLRecognizer(SemiBaseRecognizer):
         scores = {
             view: self.network_scores(
                 self.primary,
-                {c: to_modality(inputs[c], view) for c in clip_views},
+                {c: self.view_input(inputs[c], view) for c in clip_views},
                 clip_views)
             for view in views
         }
@@ -151,7 +181,7 @@ class MvPLRecognizer(SemiBaseRecognizer):
         """The teacher's weak-view prediction pooled over the views."""
         teacher = self.pseudo_labelers['primary'].teacher
         logits = torch.stack([
-            teacher.logits(to_modality(inputs['weak'], view),
+            teacher.logits(self.view_input(inputs['weak'], view),
                            scores[view].get('weak'), self.ema_networks)
             for view in self.semi_train_cfg['views']
         ]).detach()
@@ -166,7 +196,7 @@ class MvPLRecognizer(SemiBaseRecognizer):
             return super().predict(inputs, data_samples)
         outs = [
             self.deployed_network().predict(
-                to_modality(inputs, view), copy.deepcopy(data_samples))
+                self.view_input(inputs, view), copy.deepcopy(data_samples))
             for view in self.semi_train_cfg['views']
         ]
         for i, sample in enumerate(data_samples):

@@ -2,7 +2,7 @@
 import difflib
 import functools
 import inspect
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -18,10 +18,11 @@ from ..pseudo_label import (ConstantWeight, EMATeacher, MixDraw,
                             build_pseudo_labelers, build_weight_schedule,
                             publish_record)
 from ..pseudo_label.mixing import mixed_forward
-from ..modalities import MODALITIES, to_modality
+from ..modalities import MODALITIES, MODALITY_CHANNELS, to_modality
 from ..utils import (channels_last_3d_wanted, concurrent_forward,
                      frozen_bn_running_stats, network_to_channels_last_3d)
 from .ema_teachers import EMATeachersMixin, ema_settings
+from .modality_cfg import in_channels_problems, modality_of
 from .nonfinite_guard import NonFiniteGuardMixin
 
 Scores = Dict[str, Dict[str, torch.Tensor]]  # scores[network][view]
@@ -100,12 +101,15 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             or ``'weak'`` for Pseudo-Label's same-view targets;
             ``'strong'``), ``modality`` (what each network sees of every
             clip, labeled, weak and strong, in training, validation and
-            test: ``'rgb'`` or ``'tg'``, the temporal gradient derived
-            from the decoded clip, see :mod:`cmpl_mm.models.modalities`;
-            a dict keyed by network, e.g. ``dict(auxiliary='tg')``;
-            ``'rgb'``). ``threshold`` and ``unsup_weight`` may be dicts
-            keyed by the taught network; ``unsup_weight`` (or each value
-            of it) may be a weight schedule such as
+            test: ``'rgb'``, ``'tg'``, the temporal gradient derived
+            from the decoded clip, or ``'flow'``, the optical flow loaded
+            with it (``LoadFlowForFrames``; the network's backbone then
+            takes ``in_channels=2``), see
+            :mod:`cmpl_mm.models.modalities`; a dict keyed by network,
+            e.g. ``dict(auxiliary='tg')``; ``'rgb'``). ``threshold`` and
+            ``unsup_weight`` may be dicts keyed by the taught network;
+            ``unsup_weight`` (or each value of it) may be a weight
+            schedule such as
             ``dict(type='SigmoidRampUp', value=1.0, ramp_iters=1000)`` that
             starts at ``warmup_iters`` (see
             :mod:`cmpl_mm.models.pseudo_label.schedules`). Unknown keys and bad values raise
@@ -120,6 +124,9 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
 
     #: taught network -> the network whose weak-view prediction teaches it
     teachers: Dict[str, str] = {}
+
+    #: the ``semi_train_cfg`` key that says what the networks see
+    modality_setting = 'modality'
 
     default_semi_train_cfg = dict(
         threshold=0.95,
@@ -159,6 +166,13 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
         if problems:
             raise ConfigError(problems)
         self.build_networks(primary)
+        problems = in_channels_problems(
+            {n: getattr(net, 'backbone', None)
+             for n, net in self.networks().items()},
+            {n: self.input_channels(n, self.semi_train_cfg)
+             for n in self.networks()}, '')
+        if problems:
+            raise ConfigError(problems)
         self._build_pseudo_labelers()
         self.unsup_weights = {
             student: build_weight_schedule(
@@ -220,12 +234,51 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
             merged, cls.default_semi_train_cfg, cls.teachers,
             cls.network_names(), path)
         nets = {n: model.get(n) for n in cls.network_names()}
-        backbones = {n: net['backbone'].get('type')
-                     for n, net in nets.items() if isinstance(net, dict)
+        backbones = {n: net['backbone'] for n, net in nets.items()
+                     if isinstance(net, dict)
                      and isinstance(net.get('backbone'), dict)}
+        channels = in_channels_problems(
+            backbones, {n: cls.input_channels(n, merged) for n in backbones},
+            prefix)
         return problems or cls.labeler_problems(
-            labelers, merged, path) + cls.mix_problems(labelers, backbones,
-                                                       path)
+            labelers, merged, path) + cls.mix_problems(
+                labelers, {n: b.get('type') for n, b in backbones.items()},
+                path) + channels
+
+    @classmethod
+    def network_modalities(cls, semi_train_cfg: dict) -> Dict[str, List[str]]:
+        """The modalities each network is fed in training, by network.
+
+        Args:
+            semi_train_cfg (dict): ``semi_train_cfg`` merged with the
+                algorithm's defaults.
+        """
+        return {n: [modality_of(semi_train_cfg['modality'], n)]
+                for n in cls.network_names()}
+
+    @classmethod
+    def input_channels(cls, network: str, semi_train_cfg: dict
+                       ) -> Tuple[Optional[int], str]:
+        """``(channels, why)``: the input channels ``network``'s backbone
+        must take, and the setting that says so (for the message)."""
+        modality = cls.network_modalities(semi_train_cfg)[network][0]
+        return MODALITY_CHANNELS.get(modality), \
+            f'sees {modality!r} (semi_train_cfg.modality)'
+
+    @classmethod
+    def eval_modalities(cls, model: dict) -> List[str]:
+        """The modalities validation and test feed the networks of a model
+        config (the config check asks the pipelines for them): the deployed
+        network's."""
+        return cls.network_modalities(cls.merged_semi_train_cfg(model))[
+            'primary']
+
+    @classmethod
+    def merged_semi_train_cfg(cls, model: dict) -> dict:
+        """The ``semi_train_cfg`` of a model config over the defaults."""
+        semi = model.get('semi_train_cfg')
+        return dict(cls.default_semi_train_cfg,
+                    **(semi if isinstance(semi, dict) else {}))
 
     @classmethod
     def model_keys(cls) -> List[str]:
@@ -342,8 +395,7 @@ class SemiBaseRecognizer(EMATeachersMixin, NonFiniteGuardMixin, BaseModel):
 
     def modality_of(self, network: str) -> str:
         """What ``network`` sees (``semi_train_cfg.modality``)."""
-        value = self.semi_train_cfg['modality']
-        return value.get(network, 'rgb') if isinstance(value, dict) else value
+        return modality_of(self.semi_train_cfg['modality'], network)
 
     def network_inputs(self, network: str, inputs):
         """``inputs`` (a clip batch, or a dict of them by view) in the
