@@ -129,6 +129,39 @@ def test_find_missing_data_names_key_path_and_remedy(tiny_dataset):
     assert len(find_missing_data(cfg, ('test_dataloader', ))) == 1
 
 
+
+def test_find_missing_data_reads_each_list_as_its_dataset_will(
+        tiny_dataset, tmp_path):
+    cfg = Config.fromfile(osp.join(REPO_ROOT, DEMO_CONFIG))
+    cfg.merge_from_dict(tiny_data_options(tiny_dataset))
+    loaders = ('train_dataloader', 'val_dataloader')
+    lines = open(osp.join(tiny_dataset, 'semi', 'unlabeled.txt')).read()
+    lines = lines.splitlines()
+    # an unlabeled list may drop its labels, on every line
+    unlabeled = tmp_path / 'unlabeled.txt'
+    unlabeled.write_text(''.join(line.split()[0] + '\n' for line in lines))
+    cfg.train_dataloader.dataset.unlabeled.ann_file = str(unlabeled)
+    assert find_missing_data(cfg, loaders) == []
+    # ... but not on some of them
+    mixed = tmp_path / 'mixed.txt'
+    mixed.write_text('\n'.join([lines[0], lines[1].split()[0]] + lines[2:]))
+    cfg.train_dataloader.dataset.unlabeled.ann_file = str(mixed)
+    assert find_missing_data(cfg, loaders) == [
+        f'train_dataloader.dataset.unlabeled.ann_file: {mixed}, line 2: no '
+        'label, but line 1 has one; all lines must have the same layout']
+    # a validation list needs its labels; a label must be an integer
+    val = tmp_path / 'val.txt'
+    val.write_text(f'{lines[0]}\n{lines[1].split()[0]} two\n')
+    cfg.train_dataloader.dataset.unlabeled.ann_file = str(unlabeled)
+    cfg.val_dataloader.dataset.ann_file = str(val)
+    problems = find_missing_data(cfg, loaders)
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        f'val_dataloader.dataset.ann_file: {val}, line 2: ')
+    assert 'label' in problems[0] and "'two'" in problems[0]
+    # the loaders a command does not read are not read
+    assert find_missing_data(cfg, ('train_dataloader', )) == []
+
 @pytest.mark.slow
 @pytest.mark.parametrize('key', [
     'train_dataloader.dataset.unlabeled.ann_file',

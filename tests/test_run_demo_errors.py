@@ -73,7 +73,8 @@ def test_mixed_list_fails_before_the_runner_and_leaves_nothing(
     work_dir = str(tmp_path / 'demo')
     line = error_lines(run_demo, capsys, demo_args(data, work_dir))
     assert line == (
-        f'run_demo.py: error: {data}/semi/unlabeled.txt, line 2: no label, '
+        'run_demo.py: error: train_dataloader.dataset.unlabeled.ann_file: '
+        f'{data}/semi/unlabeled.txt, line 2: no label, '
         'but line 1 has one; all lines must have the same layout')
     assert not osp.exists(work_dir)
 

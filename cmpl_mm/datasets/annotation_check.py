@@ -79,7 +79,8 @@ def read_annotation_list(ann_file: str,
                          label_optional: bool = False,
                          multi_label: bool = False,
                          num_classes: Optional[int] = None,
-                         int_names: Tuple[str, ...] = ()
+                         int_names: Tuple[str, ...] = (),
+                         warn_duplicates: bool = True
                          ) -> List[AnnotationEntry]:
     """Read and check a whitespace-separated annotation list.
 
@@ -92,6 +93,8 @@ def read_annotation_list(ann_file: str,
         multi_label: Accept several labels per line (multi-class lists).
         num_classes: If given, labels must be ``< num_classes``.
         int_names: Names of the integer columns, for messages.
+        warn_duplicates: Log a warning per duplicate path (the pre-run
+            check reads the list without them; the dataset warns).
 
     Returns:
         list[AnnotationEntry]: The entries in file order (duplicates kept).
@@ -160,6 +163,8 @@ def read_annotation_list(ann_file: str,
             AnnotationEntry(path, tuple(ints), tuple(labels), lineno))
     if not entries:
         raise AnnotationError(f'{ann_file}: no entries (the list is empty)')
+    if not warn_duplicates:
+        duplicates = []
     for lineno, first_line, path in duplicates[:MAX_DUPLICATE_WARNINGS]:
         print_log(
             f'{ann_file}, line {lineno}: duplicate entry {path!r}, same path '

@@ -8,7 +8,11 @@ behind. :func:`find_missing_data` walks the dataloaders a command reads
 ``LabeledUnlabeledDataset`` and wrapped datasets (``dataset=``,
 ``datasets=[...]``), and returns one line per missing ``ann_file`` or
 ``data_prefix`` entry, naming the config key and the path and saying what
-to run. The tools call it before anything is written.
+to run. An existing list that the training's checked reader would refuse
+(a wrong column count, one- and two-column lines mixed, a label that is not
+an integer) is listed too, with its file and line, so that mistake also
+fails before the Runner prints its config and makes a work dir. The tools
+call it before anything is written.
 """
 import os.path as osp
 from typing import Iterator, List, Optional, Sequence, Tuple
@@ -90,6 +94,8 @@ def find_missing_data(cfg, loaders: Sequence[str]) -> List[str]:
                     problems.append(
                         f'{key}.ann_file={path!r}: file not found; '
                         f'{_hint(key, path, "ann_file")}')
+                else:
+                    problems += list_layout_problems(key, dataset, path)
             prefix = dataset.get('data_prefix') or {}
             if not isinstance(prefix, dict):
                 continue
@@ -104,6 +110,71 @@ def find_missing_data(cfg, loaders: Sequence[str]) -> List[str]:
                         f'{key}.data_prefix.{name}={path!r}: folder not '
                         f'found; {_hint(key, path, "data_prefix")}')
     return problems
+
+
+def _hides_labels(dataset: dict) -> bool:
+    """Whether a dataset config (through its wrappers) hides its labels,
+    so that its list may omit them."""
+    from mmaction.registry import DATASETS
+
+    from .unlabeled_dataset import UnlabeledDataset
+    node = dataset
+    while isinstance(node, dict):
+        kind = node.get('type')
+        if isinstance(kind, str):
+            kind = DATASETS.get(kind)
+        fixed = getattr(kind, 'alias_fixed', {})  # a deprecated type name
+        kind = getattr(kind, 'alias_of', kind)
+        if (node.get('hide_labels', fixed.get('hide_labels'))
+                or kind is UnlabeledDataset):
+            return True
+        node = node.get('dataset')
+    return False
+
+
+def list_layout_problems(key: str, dataset: dict, path: str) -> List[str]:
+    """The first line of ``path`` that the checked list reader refuses.
+
+    Only for lists that reader reads (mmaction2's ``VideoDataset`` and
+    ``RawframeDataset`` layouts, whitespace-separated); other formats are
+    left to their dataset. Label ranges are checked later, against the
+    model's ``num_classes`` (:mod:`cmpl_mm.config_check`).
+
+    Args:
+        key (str): The dataset's config key, for the message.
+        dataset (dict): The dataset config (wrappers included).
+        path (str): The list file, which exists.
+    """
+    from mmaction.registry import DATASETS
+
+    from .annotation_check import AnnotationError, read_annotation_list
+    from .dataset_wrappers import source_config
+    from .robust_datasets import (CHECKED_READERS, read_rawframe_list,
+                                  read_video_list)
+    source = source_config(dataset)
+    kind = source.get('type')
+    if isinstance(kind, str):
+        kind = DATASETS.get(kind)
+    reader = CHECKED_READERS.get(getattr(kind, 'load_data_list', None))
+    if reader is None or source.get('delimiter', ' ') not in (' ', None):
+        return []
+    if reader is read_video_list:
+        names = ()
+    else:
+        assert reader is read_rawframe_list
+        names = (('offset', 'total_frames') if source.get('with_offset')
+                 else ('total_frames', ))
+    try:
+        read_annotation_list(
+            path,
+            num_ints=len(names),
+            label_optional=_hides_labels(dataset),
+            multi_label=bool(source.get('multi_class')),
+            int_names=names,
+            warn_duplicates=False)
+    except AnnotationError as err:
+        return [f'{key}.ann_file: {err}']
+    return []
 
 
 def check_data_paths(cfg, loaders: Sequence[str]) -> None:
