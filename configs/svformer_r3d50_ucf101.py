@@ -11,7 +11,7 @@ _base_ = ['./fixmatch_r3d50_ucf101.py']
 model = dict(
     type='SVFormerRecognizer',
     semi_train_cfg=dict(
-        teacher=dict(type='EMATeacher', momentum=0.999),
+        teacher=dict(type='EMATeacher', momentum=0.999, start='warmup_end'),
         mix_term=dict(type='TubeCutMix', alpha=1.0),
         mix_weight=1.0))
 train_dataloader = dict(

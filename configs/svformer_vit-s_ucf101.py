@@ -15,15 +15,14 @@
 # warm-up, weight decay 1e-4, momentum 0.9, the schedule (7000 iterations =
 # about 30 passes over the unlabeled set at 8 GPUs x 5 clips, SVFormer's 30
 # Kinetics epochs; the GPU count is assumed), the linear lr warm-up and the
-# cosine decay. Not done: SVFormer's dropout2d(0.2) on the strong batch, and
-# its EMA start (a copy of the model when the warm-up ends; here the EMA
-# follows the model from the start with the Mean Teacher warm-up).
+# cosine decay. Also from the released code: dropout2d(0.2) on the strong
+# batch (semi_train_cfg.strong_dropout) and the EMA teacher started as a copy
+# of the model when the supervised warm-up ends (start='warmup_end').
 # SVFormer starts from ImageNet weights (ViT-B: vit_base_p16_224.pth). Give
 # them as TimeSformer's own option, a 2D ViT checkpoint in mmaction2's key
 # names that it converts (space attention copied to time attention):
 #   --cfg-options model.primary.backbone.pretrained=vit_s16_224.pth
-# or with load_from, a checkpoint of this recognizer's keys (primary.*; the
-# EMA teacher then starts from the loaded weights):
+# or with load_from, a checkpoint of this recognizer's keys (primary.*):
 #   --cfg-options load_from=svformer_vit-s_init.pth
 # Reported (SVFormer's README, from the paper): ViT-S UCF-101 1% 31.4 top-1.
 # Not run here.
@@ -55,7 +54,7 @@ model = dict(
     semi_train_cfg=dict(
         threshold=0.95,
         warmup_iters=700,
-        teacher=dict(type='EMATeacher', momentum=0.999),
+        teacher=dict(type='EMATeacher', momentum=0.999, start='warmup_end'),
         mix_term=dict(type='TubeTokenMix', alpha=1.0),
         unsup_weight=1.0,
         mix_weight=1.0),

@@ -19,7 +19,7 @@ _base_ = ['./fixmatch_vit-tiny_synthetic.py']
 model = dict(
     type='SVFormerRecognizer',
     semi_train_cfg=dict(
-        teacher=dict(type='EMATeacher', momentum=0.99),
+        teacher=dict(type='EMATeacher', momentum=0.99, start='warmup_end'),
         mix_term=dict(type='TubeTokenMix', alpha=1.0),
         unsup_weight=1.0,
         mix_weight=1.0))

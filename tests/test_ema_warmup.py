@@ -4,8 +4,13 @@ import math
 import pytest
 import torch
 import torch.nn as nn
+from mmengine.registry import init_default_scope
 
 from cmpl_mm.models.pseudo_label import EMANetwork, EMATeacher
+
+# the configs' models are built from mmaction2's registries (and whatever
+# test ran before in this process)
+init_default_scope('mmaction')
 
 
 def _net():
@@ -88,6 +93,7 @@ def test_buffers_copied_or_averaged(mode):
     (dict(warmup='linear'), 'warmup'),
     (dict(gamma=0), 'gamma'),
     (dict(buffers='recompute'), 'buffers'),
+    (dict(start='epoch'), 'start'),
     (dict(momentum=1.0), 'momentum'),
 ])
 def test_bad_ema_settings_are_refused(kwargs, match):
@@ -146,3 +152,44 @@ def test_a_checkpoint_without_the_update_count_keeps_its_ema_warmed_up():
     assert ema.momentum_at(int(ema.num_updates)) == ema.momentum
     for key, value in ema.network.state_dict().items():
         assert torch.equal(value, state[f'ema_networks.primary.network.{key}'])
+
+
+def test_an_ema_started_at_the_warmup_end_is_the_live_network_until_then():
+    """``start='warmup_end'``: while the supervised warm-up lasts, each
+    step leaves the copy equal to the live network with no update counted;
+    the first step after it averages with the warm-up rule's first
+    momentum (1/2), from the network the warm-up trained."""
+    from mmengine.config import Config
+    from mmengine.logging import MessageHub
+    from mmaction.registry import MODELS
+    from helpers import REPO_ROOT
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/meanteacher_r3d18q_synthetic.py')
+    cfg.model.semi_train_cfg.teacher = dict(start='warmup_end')
+    cfg.model.semi_train_cfg.warmup_iters = 2
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    ema = model.ema_networks['primary']
+    assert ema.start == 'warmup_end'
+    live = model.primary
+    weight = next(live.parameters())
+    name = next(n for n, _ in live.named_parameters())
+    ema_weight = dict(ema.network.named_buffers())[name]
+    hub = MessageHub.get_current_instance()
+    before = hub.get_info('iter', 0)
+    try:
+        for it, value in enumerate([1.0, 2.0, 3.0, 4.0]):
+            hub.update_info('iter', it)
+            with torch.no_grad():
+                weight.fill_(value)
+            model.update_ema_networks()
+            if it < 2:  # warm-up: the live network itself, nothing counted
+                assert torch.equal(ema_weight, weight)
+                assert int(ema.num_updates) == 0
+        # iter 2: 1/2 * 2 (warm-up end) + 1/2 * 3; iter 3: 2/3 * 2.5 + 1/3 * 4
+        assert torch.allclose(ema_weight, torch.full_like(ema_weight, 3.0))
+        assert int(ema.num_updates) == 2
+    finally:
+        hub.update_info('iter', before)
+    # the default starts at once
+    cfg.model.semi_train_cfg.teacher = dict()
+    assert MODELS.build(cfg.model).ema_networks['primary'].start == 'init'

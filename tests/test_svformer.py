@@ -114,7 +114,8 @@ def svformer(**semi_train_cfg):
 
 
 def test_svformer_losses_against_a_hand_computation(monkeypatch):
-    """L_un: masked CE of the unmixed strong view against the EMA's hard
+    """L_un: masked CE of the unmixed strong view, whole colour channels
+    dropped (p 0.2, kept ones scaled by 1.25), against the EMA's hard
     labels; L_mix: squared error of the token-mixed strong view's logits
     against lam t_i + (1 - lam) t_perm(i), t = one-hot if confident else
     p, weighted by lam m_i + (1 - lam) m_perm(i)."""
@@ -136,10 +137,15 @@ def test_svformer_losses_against_a_hand_computation(monkeypatch):
         threshold = float(conf.median())
         model.pseudo_labelers['primary'].mask.threshold = threshold
         strong = data['inputs']['strong']
-        plain = logits(net, strong)
+        torch.manual_seed(5)  # the step's first draw is the dropout's
+        keep = torch.rand(strong.shape[:-3] + (1, 1, 1)) >= 0.2
+        assert 0 < int(keep.sum()) < keep.numel()
+        plain = logits(net, strong * keep / 0.8)
+        # the mixed clips are taken before the dropout
         with mixed_forward(net, ('mixed', draw), ['mixed'], [strong]):
             mixed = logits(net, strong)
     with torch.no_grad():
+        torch.manual_seed(5)
         losses = model.loss(data['inputs'], data['data_samples'])
     m = (conf >= threshold).float()
     assert 0 < float(m.mean()) < 1  # some clips confident, some not
@@ -211,3 +217,21 @@ def test_svformer_keeps_its_own_mix_keys_apart():
                                     loss=dict(type='PseudoLabelCrossEntropy'))
     assert model_problems(cfg.model) == [
         'model.semi_train_cfg.mix_weight=-1: must be a finite number >= 0']
+    cfg.model.semi_train_cfg.update(mix_weight=1.0, strong_dropout=1.0)
+    assert model_problems(cfg.model) == [
+        'model.semi_train_cfg.strong_dropout=1.0: must be a probability in '
+        '[0, 1)']
+
+
+def test_channel_dropout_drops_whole_channels_of_each_clip():
+    from cmpl_mm.models.recognizers.svformer import channel_dropout
+    clips = torch.ones(64, 1, 3, 4, 5, 5)
+    torch.manual_seed(0)
+    out = channel_dropout(clips, 0.25)
+    per_channel = out.flatten(3)
+    # each (clip, channel) is all zero or all 1 / (1 - p)
+    values = per_channel.amin(3).unique()
+    assert torch.allclose(values, torch.tensor([0.0, 4 / 3]))
+    assert torch.equal(per_channel.amin(3), per_channel.amax(3))
+    assert 0.15 < float((per_channel[..., 0] == 0).float().mean()) < 0.35
+    assert channel_dropout(clips, 0.0) is clips

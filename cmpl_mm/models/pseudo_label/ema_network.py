@@ -12,6 +12,8 @@ from .arg_checks import choice_arg, momentum_arg, positive_arg
 EMA_WARMUPS = ('tarvainen', 'exp', 'none')
 #: what the copy does with the live network's buffers (batch-norm statistics)
 EMA_BUFFER_MODES = ('copy', 'average')
+#: when the averaging starts (see :class:`EMANetwork`, ``start``)
+EMA_STARTS = ('init', 'warmup_end')
 
 
 def _weights_as_buffers(module: nn.Module) -> None:
@@ -59,6 +61,12 @@ class EMANetwork(nn.Module):
         gamma (float): Length of the ``'exp'`` warm-up in updates, > 0.
             Defaults to 2000.
         buffers (str): ``'copy'`` or ``'average'``. Defaults to ``'copy'``.
+        start (str): ``'init'`` (average from the first step) or
+            ``'warmup_end'``: during the recognizer's supervised warm-up
+            (``semi_train_cfg.warmup_iters``) the copy follows the live
+            network (:meth:`follow`), so the average starts, warm-up rule
+            and all, from the network the warm-up trained (SVFormer's
+            released code). Defaults to ``'init'``.
     """
 
     #: an update count past any warm-up (for a checkpoint without one)
@@ -66,13 +74,14 @@ class EMANetwork(nn.Module):
 
     def __init__(self, live: nn.Module, momentum: float,
                  warmup: str = 'tarvainen', gamma: float = 2000.0,
-                 buffers: str = 'copy') -> None:
+                 buffers: str = 'copy', start: str = 'init') -> None:
         super().__init__()
         self.momentum = momentum_arg(momentum)
         self.warmup = choice_arg('warmup', warmup, EMA_WARMUPS)
         self.gamma = positive_arg('gamma', gamma,
                                   hint="updates the 'exp' warm-up lasts")
         self.buffers_mode = choice_arg('buffers', buffers, EMA_BUFFER_MODES)
+        self.start = choice_arg('start', start, EMA_STARTS)
         self.network = copy.deepcopy(live)
         _weights_as_buffers(self.network)
         self.register_buffer('num_updates', torch.zeros((), dtype=torch.long))
@@ -102,6 +111,14 @@ class EMANetwork(nn.Module):
         weights, buffers = self._pairs(live)
         for ema, src in weights + buffers:
             ema.copy_(src)
+
+    @torch.no_grad()
+    def follow(self, live: nn.Module) -> None:
+        """Become ``live`` again, as before any update (``num_updates``
+        back to 0): the step of a ``start='warmup_end'`` copy during the
+        warm-up."""
+        self.copy_from(live)
+        self.num_updates.zero_()
 
     @torch.no_grad()
     def update(self, live: nn.Module) -> None:

@@ -7,7 +7,7 @@ from mmaction.registry import MODELS
 
 from .base_part import BasePart
 from .arg_checks import choice_arg, momentum_arg, positive_arg
-from .ema_network import EMA_BUFFER_MODES, EMA_WARMUPS
+from .ema_network import EMA_BUFFER_MODES, EMA_STARTS, EMA_WARMUPS
 
 
 class BaseTeacher(BasePart):
@@ -59,8 +59,8 @@ class EMATeacher(BaseTeacher):
     The recognizer keeps one :class:`EMANetwork` per averaged network
     (``model.ema_networks[network]``); ``EMATeacherHook`` updates it after
     every optimizer step. It predicts the weak view in evaluation mode.
-    ``momentum``, ``warmup``, ``gamma`` and ``buffers`` are those of
-    :class:`EMANetwork`.
+    ``momentum``, ``warmup``, ``gamma``, ``buffers`` and ``start`` are
+    those of :class:`EMANetwork`.
 
     Args:
         network (str, optional): See :class:`BaseTeacher`.
@@ -75,23 +75,28 @@ class EMATeacher(BaseTeacher):
             Defaults to 2000.
         buffers (str): Batch-norm statistics of the copy: ``'copy'`` the
             live network's or ``'average'`` them. Defaults to ``'copy'``.
+        start (str): ``'init'`` (average from the first step) or
+            ``'warmup_end'`` (the copy is the live network until the
+            supervised warm-up ends, then averages). Defaults to ``'init'``.
     """
 
     needs_live_weak_view = False
 
     def __init__(self, network: Optional[str] = None,
                  momentum: float = 0.999, warmup: str = 'tarvainen',
-                 gamma: float = 2000.0, buffers: str = 'copy') -> None:
+                 gamma: float = 2000.0, buffers: str = 'copy',
+                 start: str = 'init') -> None:
         super().__init__(network)
         self.momentum = momentum_arg(momentum)
         self.warmup = choice_arg('warmup', warmup, EMA_WARMUPS)
         self.gamma = positive_arg('gamma', gamma)
         self.buffers = choice_arg('buffers', buffers, EMA_BUFFER_MODES)
+        self.start = choice_arg('start', start, EMA_STARTS)
 
     def ema_settings(self) -> dict:
         """The :class:`EMANetwork` arguments this teacher asks for."""
         return dict(momentum=self.momentum, warmup=self.warmup,
-                    gamma=self.gamma, buffers=self.buffers)
+                    gamma=self.gamma, buffers=self.buffers, start=self.start)
 
     def logits(self, weak_inputs, live_weak_logits, ema_networks):
         return ema_networks[self.network](weak_inputs)

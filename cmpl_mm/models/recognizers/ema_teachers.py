@@ -36,6 +36,8 @@ class EMATeachersMixin:
     when a checkpoint lacks them), move by :meth:`update_ema_networks`
     (``EMATeacherHook``, after each optimizer step), are saved in
     checkpoints, and are left out of the buffers a skipped step restores.
+    The host class provides ``networks()`` and ``unsup_active()`` (False
+    during the supervised warm-up).
     """
 
     #: set by ``EMATeacherHook`` (:meth:`mark_ema_hooked`); a model with
@@ -65,10 +67,15 @@ class EMATeachersMixin:
 
     def update_ema_networks(self) -> None:
         """One moving-average step of every EMA copy (``EMATeacherHook``
-        calls it after each optimizer step)."""
+        calls it after each optimizer step); a ``start='warmup_end'`` copy
+        follows its live network while the supervised warm-up lasts."""
         networks = self.networks()
+        warming_up = not self.unsup_active()
         for name, ema in self.ema_networks.items():
-            ema.update(networks[name])
+            if ema.start == 'warmup_end' and warming_up:
+                ema.follow(networks[name])
+            else:
+                ema.update(networks[name])
 
     def guarded_buffers(self):
         """Buffers a skipped step restores: not the EMA copies, which a

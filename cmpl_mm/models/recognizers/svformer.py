@@ -23,6 +23,17 @@ def mixed_logit_mse(logits: torch.Tensor, targets: torch.Tensor,
         logits.sum() * 0.
 
 
+def channel_dropout(clips: torch.Tensor, p: float) -> torch.Tensor:
+    """Zero each colour channel of each clip with probability ``p`` and
+    scale the kept ones by ``1 / (1 - p)``: ``F.dropout2d`` of SVFormer's
+    ``(N, C, T, H, W)`` strong batch, for clips with or without a
+    ``num_crops`` axis (``(..., C, T, H, W)``)."""
+    if p == 0:
+        return clips
+    keep = torch.rand(clips.shape[:-3] + (1, 1, 1), device=clips.device)
+    return clips * (keep >= p).to(clips.dtype) / (1 - p)
+
+
 @contextmanager
 def _outputs_of(module: nn.Module):
     """The outputs of ``module``'s calls while the block runs."""
@@ -53,9 +64,13 @@ class SVFormerRecognizer(SemiBaseRecognizer):
       p_i`` for a soft mask), weighted by ``lam m_i + (1 - lam) m_perm(i)``.
 
     The student forwards its labeled, strong and mixed clips jointly; the
-    token mix touches only the mixed clips' rows. The EMA moves after each
-    step (``EMATeacherHook``); validation, test and export use the student
-    (as the released evaluation does). ``semi_train_cfg.mix`` (which would
+    token mix touches only the mixed clips' rows. The strong clips of
+    ``L_un`` lose whole colour channels (``semi_train_cfg.strong_dropout``,
+    SVFormer's ``dropout2d(0.2)``, after the mixed clips are taken from
+    them). The EMA starts as a copy of the student when the supervised
+    warm-up ends and moves after each step (``EMATeacher(start=
+    'warmup_end')``, ``EMATeacherHook``); validation, test and export use
+    the student (as the released evaluation does). ``semi_train_cfg.mix`` (which would
     mix ``L_un``'s own view) stays ``NoMix``.
 
     Args:
@@ -67,9 +82,10 @@ class SVFormerRecognizer(SemiBaseRecognizer):
     teachers = dict(primary='primary')
     default_semi_train_cfg = dict(
         SemiBaseRecognizer.default_semi_train_cfg,
-        teacher=dict(type='EMATeacher', momentum=0.999),
+        teacher=dict(type='EMATeacher', momentum=0.999, start='warmup_end'),
         mix_term=dict(type='TubeTokenMix', alpha=1.0),
-        mix_weight=1.0)
+        mix_weight=1.0,
+        strong_dropout=0.2)
 
     def __init__(self, primary: dict, **kwargs) -> None:
         super().__init__(primary=primary, **kwargs)
@@ -95,12 +111,18 @@ class SVFormerRecognizer(SemiBaseRecognizer):
     def mix_term_problems(cls, semi_train_cfg: dict, backbone, prefix: str
                           ) -> Tuple[Optional[BaseMix], List[str]]:
         """``(the mixed term's rule, [problems])``: ``mix_term`` a mix
-        the student's backbone takes, ``mix_weight`` a number >= 0."""
+        the student's backbone takes, ``mix_weight`` a number >= 0,
+        ``strong_dropout`` in [0, 1)."""
         weight, problems = semi_train_cfg['mix_weight'], []
         if not (isinstance(weight, numbers.Real) and not isinstance(
                 weight, bool) and math.isfinite(weight) and weight >= 0):
             problems.append(f'{prefix}mix_weight={weight!r}: must be a '
                             'finite number >= 0')
+        drop = semi_train_cfg['strong_dropout']
+        if not (isinstance(drop, numbers.Real) and not isinstance(drop, bool)
+                and 0 <= drop < 1):
+            problems.append(f'{prefix}strong_dropout={drop!r}: must be a '
+                            'probability in [0, 1)')
         path, cfg = f'{prefix}mix_term', semi_train_cfg['mix_term']
         if isinstance(cfg, dict) and 'type' not in cfg:  # arguments only
             cfg = dict(cls.default_semi_train_cfg['mix_term'], **cfg)
@@ -131,12 +153,15 @@ class SVFormerRecognizer(SemiBaseRecognizer):
 
     def mix_student_inputs(self, net_inputs):
         """The student view's clips mixed by ``mix_term`` as the extra view
-        ``'mixed'``."""
-        clips = net_inputs['primary'][self.semi_train_cfg['student_view']]
+        ``'mixed'``; then the student view's channel dropout."""
+        view = self.semi_train_cfg['student_view']
+        clips = net_inputs['primary'][view]
         draw = self.mix_term.draw_for(clips, self.primary)
         net_inputs['primary'] = dict(
             net_inputs['primary'],
-            mixed=self.mix_term.mix_inputs(clips, draw))
+            mixed=self.mix_term.mix_inputs(clips, draw),
+            **{view: channel_dropout(
+                clips, self.semi_train_cfg['strong_dropout'])})
         return dict(primary=draw)
 
     def student_losses(self, scores, probs, data_samples, mix_draws=None
