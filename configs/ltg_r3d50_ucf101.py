@@ -4,7 +4,10 @@
 # (threshold 0.3), the RGB features of all four stages are aligned with the
 # detached TG ones (cosine, weight 1 each), and no unlabeled loss for the
 # first 30 of 180 epochs (here 9000 of the 54k iterations): values read
-# from LTG's code. Its contrastive term is not implemented. UCF-101 split
+# from LTG's code, as is the cross-modal contrastive term (symmetric InfoNCE
+# of the labeled and weak clips' last-stage features through 512-wide
+# projection heads, temperature 0.5, weight 0.5; the LTGRecognizer
+# default). UCF-101 split
 # 1, 1% labels; same split, pipelines and schedule as
 # fixmatch_r3d50_ucf101.py. LTG itself uses 3D ResNet-18s
 # (ltg_r3d18_ucf101.py). Not verified here.

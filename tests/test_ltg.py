@@ -8,7 +8,9 @@ from mmengine.registry import init_default_scope
 from mmaction.registry import MODELS
 
 from cmpl_mm.config_check import ConfigError, check_config
-from cmpl_mm.models.losses import CrossModalAlignmentLoss
+from cmpl_mm.models.losses import (CrossModalAlignmentLoss,
+                                   CrossModalContrastiveLoss)
+from cmpl_mm.models.losses.cross_modal_contrastive import info_nce
 from cmpl_mm.models.pseudo_label import take_record
 from helpers import REPO_ROOT
 from reference_steps import fixed_batch
@@ -60,11 +62,47 @@ def test_pseudo_labels_pool_both_networks_and_alignment_trains_rgb_only():
     assert record.students['primary'].teacher == 'primary+auxiliary'
     # the alignment moves the RGB network only (the TG side is detached)
     model.zero_grad()
-    losses['loss_align'].backward()
+    losses['loss_align'].backward(retain_graph=True)
     rgb_grad = model.primary.backbone.conv1.conv.weight.grad
     tg_grad = model.auxiliary.backbone.conv1.conv.weight.grad
     assert rgb_grad is not None and rgb_grad.abs().sum() > 0
     assert tg_grad is None or tg_grad.abs().sum() == 0
+    # the contrastive term moves both networks and its own heads
+    model.zero_grad()
+    losses['loss_contrast'].backward()
+    for net in (model.primary, model.auxiliary):
+        assert net.backbone.conv1.conv.weight.grad.abs().sum() > 0
+    assert all(p.grad is not None for p in model.contrastive.parameters())
+    # the heads are not part of the deployed network
+    assert not any(m is model.contrastive for m in model.primary.modules())
+
+
+def test_info_nce_by_hand():
+    """-log softmax_k(q_i . k_k / tau) at k = i, vectors normalised."""
+    q = torch.tensor([[3.0, 0.0], [0.0, 2.0]])
+    k = torch.tensor([[1.0, 1.0], [0.0, 1.0]])
+    s = 2**-0.5
+    sims = torch.tensor([[s, 0.0], [s, 1.0]]) / 0.5
+    expected = (-sims[0].log_softmax(0)[0] - sims[1].log_softmax(0)[1]) / 2
+    assert float(info_nce(q, k, 0.5)) == pytest.approx(float(expected))
+
+
+def test_contrastive_loss_is_symmetric_and_weighted():
+    torch.manual_seed(0)
+    loss = CrossModalContrastiveLoss(in_channels=4, hidden_channels=8,
+                                     out_channels=6, loss_weight=0.5)
+    a, b = torch.randn(5, 4, 2, 3, 3), torch.randn(5, 4, 1, 3, 3)
+    value = loss(a, b)
+    z_a, z_b = loss.heads[0](a), loss.heads[1](b)
+    # the last batch norm has no affine parameters: unit-variance outputs
+    assert torch.allclose(z_a.mean(0), torch.zeros(6), atol=1e-5)
+    expected = 0.5 * (info_nce(z_a, z_b, 0.5) + info_nce(z_b, z_a, 0.5))
+    assert float(value.detach()) == pytest.approx(float(expected.detach()),
+                                                  rel=1e-5)
+    with pytest.raises(ValueError, match='same clips and channels'):
+        loss(a, torch.randn(4, 4, 1, 3, 3))
+    with pytest.raises(ValueError, match='temperature'):
+        CrossModalContrastiveLoss(in_channels=4, temperature=0)
 
 
 @pytest.mark.parametrize('options,expected', [
