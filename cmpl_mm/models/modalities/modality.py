@@ -50,13 +50,15 @@ def to_modality(clips: torch.Tensor, modality: str,
     their temporal gradient, or the flow channels.
 
     Args:
-        clips (Tensor): Normalised clips ``(..., C, T, H, W)``, RGB or RGB
-            + flow (see the module doc).
+        clips (Tensor, optional): Normalised clips ``(..., C, T, H, W)``,
+            RGB or RGB + flow (see the module doc); None gives None.
         modality (str): One of :data:`MODALITIES`.
         key (str): The config key that asked for ``modality``, for the
             message when the clips have no flow. Defaults to
             ``'semi_train_cfg.modality'``.
     """
+    if clips is None:  # a view nobody reads (a live teacher's weak input)
+        return None
     rgb, flow = split_rgb_flow(clips)
     if modality == 'rgb':
         return rgb
