@@ -31,11 +31,48 @@ has the part it concerns, so a plain mmaction2 config passes through):
   labeled list file exists and its labels lie in ``[0, num_classes)`` of the
   head.
 """
+import re
+
 from .datasets.annotation_check import (label_range_problems,
                                         labeled_dataset_cfg)
 from .datasets.samplers import ratio_sampler_problems
 from .models.model_check import deployed_num_classes, model_problems
 from .models.recognizers.semi_train_cfg import ConfigError, _is_int
+
+
+def check_run_inputs(cfg, loaders) -> None:
+    """Check the data paths of ``loaders`` and the config together, so one
+    run of a tool names every problem (a missing list and a misspelt key
+    alike), before anything is built.
+
+    Args:
+        cfg (mmengine.Config | dict): The merged config.
+        loaders (Sequence[str]): Dataloader keys the tool reads.
+
+    Raises:
+        DataPathError: Only data paths are at fault.
+        ConfigError: The config is at fault (its problems after any data
+            path's).
+    """
+    from .datasets.data_check import DataPathError, find_missing_data
+    missing = find_missing_data(cfg, loaders)
+    try:
+        check_config(cfg)
+    except ConfigError as err:
+        if not missing:
+            raise
+        # a list the data check already reported missing is not said twice
+        named = {_key_of(line) for line in missing}
+        rest = [p for p in err.problems if _key_of(p) not in named]
+        if rest:
+            raise ConfigError(missing + rest) from None
+    if missing:
+        raise DataPathError(missing)
+
+
+def _key_of(problem: str) -> str:
+    """The config key a problem line starts with (``a.b.c='x': ...``)."""
+    return re.match(r'[\w.\[\]]*', problem).group()
 
 
 def check_config(cfg) -> None:

@@ -383,3 +383,31 @@ def test_a_model_key_the_algorithm_does_not_take_is_named():
     with pytest.raises(ConfigError, match="did you mean "
                        "'evaluate_auxiliary'"):
         check_config(cfg)
+
+
+def test_data_and_config_problems_are_named_together(tmp_path):
+    """A missing list and a key the algorithm does not take are reported in
+    one run; a missing labeled list is named once (the data check and the
+    label-range check both read it)."""
+    from mmengine.config import Config
+    from cmpl_mm.config_check import ConfigError, check_run_inputs
+    from cmpl_mm.datasets.data_check import DataPathError
+    cfg = Config.fromfile(osp.join(REPO_ROOT,
+                                   'configs/fixmatch_r3d18q_synthetic.py'))
+    missing = str(tmp_path / 'labeled.txt')
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.labeled.ann_file': missing,
+        'model.auxiliary.cls_head.num_classes': 8
+    })
+    loaders = ('train_dataloader', )
+    with pytest.raises(ConfigError) as err:
+        check_run_inputs(cfg, loaders)
+    key = 'train_dataloader.dataset.labeled.ann_file'
+    assert [p.split('=')[0] for p in err.value.problems].count(key) == 1
+    assert err.value.problems[-1].startswith(
+        "model.auxiliary: FixMatchRecognizer takes no 'auxiliary'")
+    # only the data at fault: the data error, as before
+    cfg.model.pop('auxiliary')
+    with pytest.raises(DataPathError) as err:
+        check_run_inputs(cfg, loaders)
+    assert [p.split('=')[0] for p in err.value.problems].count(key) == 1

@@ -255,13 +255,11 @@ def check_before_runner(cfg) -> None:
     import copy
 
     from cmpl_mm.compat.optional_backends import check_optional_backends
-    from cmpl_mm.config_check import check_config
-    from cmpl_mm.datasets.data_check import check_data_paths
+    from cmpl_mm.config_check import check_run_inputs
     from mmaction.registry import DATASETS
     from mmengine.registry import init_default_scope
 
-    check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))
-    check_config(cfg)
+    check_run_inputs(cfg, ('train_dataloader', 'val_dataloader'))
     check_optional_backends(cfg)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

@@ -156,10 +156,9 @@ def main():
 
 def run(args):
     """Load and check the config, size threads and workers, train."""
-    from cmpl_mm.datasets.data_check import check_data_paths
     from cmpl_mm.compat import finish_cpu_distributed_run, setup_cpu_distributed
     from cmpl_mm.compat.optional_backends import check_optional_backends
-    from cmpl_mm.config_check import check_config
+    from cmpl_mm.config_check import check_run_inputs
     from cmpl_mm.engine.resources import apply_resource_plan
     from cmpl_mm.cli import load_config
     from mmengine.logging import print_log
@@ -167,8 +166,7 @@ def run(args):
     cfg = load_config(args.config)
     cfg = merge_args(cfg, args)
     # before the Runner exists: nothing is written when data are missing
-    check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))
-    check_config(cfg)
+    check_run_inputs(cfg, ('train_dataloader', 'val_dataloader'))
     check_optional_backends(cfg)  # e.g. --tensorboard without tensorboard
     plan = apply_resource_plan(
         cfg, args.threads, args.num_workers, cfg_options=args.cfg_options)
