@@ -142,7 +142,7 @@ def main():
         return {k: 100 * v for k, v in top1[algo].items()}
 
     for earlier, later in GAPS:
-        if later not in top1:
+        if later not in top1 or earlier not in top1:
             continue
         spreads = [mean_std(list(percent(a).values()))[1]
                    for a in (earlier, later)]
