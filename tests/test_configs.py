@@ -13,6 +13,9 @@ from cmpl_mm.models.recognizers import algorithm_classes
 from helpers import REPO_ROOT, algorithms
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '*.py')))
+# ablations kept beside the results they made (docs/results/*/)
+EXPERIMENT_CONFIGS = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'docs', 'results', '*', '*_synthetic*.py')))
 
 
 def pipelines(cfg):
@@ -32,7 +35,8 @@ def test_every_algorithm_has_a_demo_and_a_ucf101_config():
         assert f'{algorithm}_r3d18q_synthetic.py' in names
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+@pytest.mark.parametrize('path', CONFIGS + EXPERIMENT_CONFIGS,
+                         ids=osp.basename)
 def test_config_builds(path):
     init_default_scope('mmaction')
     cfg = Config.fromfile(path)

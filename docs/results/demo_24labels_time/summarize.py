@@ -25,15 +25,19 @@ spec.loader.exec_module(tables)
 tables.__doc__ = __doc__
 tables.HERE = HERE
 # fixmatch-reseeded: FixMatch again, with the per-sample augmentation
-# seeding that the MvPL and LTG runs (and CMPL-TG from seed 2) drew with
-tables.RUNS = ('cmpl-tg', 'mvpl', 'ltg', 'fixmatch-reseeded')
-tables.ROWS = ('supervised', 'fixmatch', 'fixmatch-reseeded', 'cmpl',
-               'cmpl-tg', 'mvpl', 'ltg')
+# seeding that the MvPL and LTG runs (and CMPL-TG from seed 2) drew with;
+# mvpl-views-sup: MvPL whose unlabeled loss never starts (warmup_iters =
+# 2400), i.e. supervised training of one network on the RGB and TG views
+tables.RUNS = ('cmpl-tg', 'mvpl', 'ltg', 'fixmatch-reseeded',
+               'mvpl-views-sup')
+tables.ROWS = ('supervised', 'mvpl-views-sup', 'fixmatch',
+               'fixmatch-reseeded', 'cmpl', 'cmpl-tg', 'mvpl', 'ltg')
 tables.GAPS = (('cmpl', 'cmpl-tg'), ('fixmatch', 'cmpl-tg'),
                ('fixmatch', 'mvpl'), ('fixmatch-reseeded', 'mvpl'),
                ('cmpl', 'mvpl'), ('fixmatch', 'ltg'),
                ('fixmatch-reseeded', 'ltg'), ('cmpl', 'ltg'),
-               ('fixmatch', 'fixmatch-reseeded'))
+               ('fixmatch', 'fixmatch-reseeded'),
+               ('supervised', 'mvpl-views-sup'), ('mvpl-views-sup', 'mvpl'))
 # runs evaluated on 2026-12-02, then those of 2026-12-03
 tables.FACTOR_FILES = tables.FACTOR_FILES[:2] + (
     osp.join(HERE, 'factor_accuracy.json'),
