@@ -43,8 +43,10 @@ def collect(name):
         work_dir = f'work_dirs/evidence24/{name}/seed{seed}'
         if not osp.isfile(osp.join(work_dir, 'iter_2400.pth')):
             continue
-        shutil.copy(osp.join(work_dir, 'pseudo_label_stats.jsonl'),
-                    osp.join(HERE, f'{name}_seed{seed}_pseudo_label_stats.jsonl'))
+        stats = osp.join(work_dir, 'pseudo_label_stats.jsonl')
+        if osp.isfile(stats):  # none where no pseudo-label was made
+            shutil.copy(stats, osp.join(
+                HERE, f'{name}_seed{seed}_pseudo_label_stats.jsonl'))
         lines = []
         for log in sorted(glob.glob(osp.join(work_dir, '*', '*.log'))):
             for line in open(log):

@@ -41,7 +41,8 @@ tables.GAPS = (('cmpl', 'cmpl-tg'), ('fixmatch', 'cmpl-tg'),
 # runs evaluated on 2026-12-02, then those of 2026-12-03
 tables.FACTOR_FILES = tables.FACTOR_FILES[:2] + (
     osp.join(HERE, 'factor_accuracy.json'),
-    osp.join(HERE, 'factor_accuracy_2.json'))
+    osp.join(HERE, 'factor_accuracy_2.json'),
+    osp.join(HERE, 'factor_accuracy_ablation.json'))
 
 if __name__ == '__main__':
     tables.main()
