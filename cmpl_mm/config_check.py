@@ -28,11 +28,11 @@ has the part it concerns, so a plain mmaction2 config passes through):
   labeled_batch_size * (1 + mu)``, and an unlabeled dataset exactly when
   ``mu > 0``;
 * :func:`cmpl_mm.datasets.annotation_check.label_range_problems`: the
-  labeled list file exists and its labels lie in ``[0, num_classes)`` of the
-  head.
+  labels of the labeled, validation and test lists lie in ``[0,
+  num_classes)`` of the head (a missing list is left to
+  :func:`cmpl_mm.datasets.data_check.find_missing_data`, which
+  :func:`check_run_inputs` runs with these checks).
 """
-import re
-
 from .datasets.annotation_check import (label_range_problems,
                                         labeled_dataset_cfg)
 from .datasets.samplers import ratio_sampler_problems
@@ -59,20 +59,9 @@ def check_run_inputs(cfg, loaders) -> None:
     try:
         check_config(cfg)
     except ConfigError as err:
-        if not missing:
-            raise
-        # a list the data check already reported missing is not said twice
-        named = {_key_of(line) for line in missing}
-        rest = [p for p in err.problems if _key_of(p) not in named]
-        if rest:
-            raise ConfigError(missing + rest) from None
+        raise ConfigError(missing + err.problems) from None
     if missing:
         raise DataPathError(missing)
-
-
-def _key_of(problem: str) -> str:
-    """The config key a problem line starts with (``a.b.c='x': ...``)."""
-    return re.match(r'[\w.\[\]]*', problem).group()
 
 
 def check_config(cfg) -> None:
@@ -112,17 +101,10 @@ def eval_label_problems(cfg, num_key: str, num_classes: int) -> list:
     num_classes)``: they would add classes to the metrics (a mean class
     accuracy over 9 classes of an 8-class head). A list that does not
     exist is left to the data-path check."""
-    import os.path as osp
-
-    from .datasets import list_files
-    from .datasets.dataset_wrappers import source_config
     problems = []
     for loader in ('val_dataloader', 'test_dataloader'):
         dataset = (cfg.get(loader) or {}).get('dataset')
-        if not isinstance(dataset, dict):
-            continue
-        path = list_files.ann_file_path(source_config(dataset))
-        if path and osp.isfile(path):
+        if isinstance(dataset, dict):
             problems += label_range_problems(f'{loader}.dataset', dataset,
                                              num_key, num_classes)
     return problems

@@ -132,10 +132,19 @@ def test_head_with_fewer_classes_than_the_labels(tiny_dataset):
 
 
 def test_missing_labeled_list(tiny_dataset, tmp_path):
+    """Named by the data-path check, once; the label check skips it."""
+    from cmpl_mm.config_check import check_run_inputs
+    from cmpl_mm.datasets.data_check import DataPathError
     missing = str(tmp_path / 'nope.txt')
     cfg = load('fixmatch', tiny_dataset,
                **{'train_dataloader.dataset.labeled.ann_file': missing})
-    assert f"labeled.ann_file='{missing}': file not found" in problems(cfg)
+    assert check_config(cfg) is None
+    with pytest.raises(DataPathError) as err:
+        check_run_inputs(cfg, ('train_dataloader', ))
+    assert len(err.value.problems) == 1
+    assert err.value.problems[0].startswith(
+        f"train_dataloader.dataset.labeled.ann_file='{missing}': file not "
+        'found')
 
 
 def test_labeled_list_without_labels(tiny_dataset, tmp_path):
