@@ -42,7 +42,7 @@ tables.GAPS = (('cmpl', 'cmpl-tg'), ('fixmatch', 'cmpl-tg'),
 tables.FACTOR_FILES = tables.FACTOR_FILES[:2] + (
     osp.join(HERE, 'factor_accuracy.json'),
     osp.join(HERE, 'factor_accuracy_2.json'),
-    osp.join(HERE, 'factor_accuracy_ablation.json'))
+    osp.join(HERE, 'factor_accuracy_controls.json'))
 
 if __name__ == '__main__':
     tables.main()
