@@ -130,7 +130,8 @@ OPTIONS_24_LABELS = {
     'flexmatch_r3d18q_synthetic', 'freematch_r3d18q_synthetic',
     'softmatch_r3d18q_synthetic', 'cmpl-flexmatch_r3d18q_synthetic',
     'cmpl-distalign_r3d18q_synthetic', 'cmpl-tg_r3d18q_synthetic',
-    'mvpl_r3d18q_synthetic', 'ltg_r3d18q_synthetic'
+    'mvpl_r3d18q_synthetic', 'ltg_r3d18q_synthetic',
+    'fixmatch_vit-tiny_synthetic', 'svformer_vit-tiny_synthetic'
 ])
 def test_24_label_configs_equal_the_options_they_replace(name):
     cfg = Config.fromfile(

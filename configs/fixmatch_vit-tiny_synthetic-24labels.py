@@ -1,0 +1,12 @@
+# FixMatch with the demo's tiny video ViT primary
+# (_base_/models/vit-tiny_demo.py, AdamW) on the demo data with 24 labeled
+# videos per class and 2400 iterations: fixmatch_r3d18q_synthetic-24labels.py
+# with the 3D ResNet swapped out by _delete_. The tiny-ViT baseline of
+# svformer_vit-tiny_synthetic-24labels.py.
+_base_ = [
+    './fixmatch_r3d18q_synthetic-24labels.py',
+    './_base_/models/vit-tiny_demo.py'
+]
+
+model = dict(primary=dict(_delete_=True, **_base_.vit_tiny))
+optim_wrapper = dict(_delete_=True, **_base_.vit_tiny_optim_wrapper)
