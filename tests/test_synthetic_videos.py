@@ -265,6 +265,10 @@ def test_class_mapping():
     (dict(fps=0), 'fps'),
     (dict(seed=-1), 'seed'),
     (dict(seed=True), 'seed'),
+    (dict(camera_motion=0.3), 'camera_motion'),
+    (dict(camera_motion=-0.1), 'camera_motion'),
+    (dict(clutter=-1), 'clutter'),
+    (dict(clutter=2.5), 'clutter'),
 ])
 def test_bad_arguments(tmp_path, kwargs, match):
     out = tmp_path / 'out'
@@ -278,6 +282,82 @@ def test_render_rejects_unknown_class():
         sv.render_clip(np.random.default_rng(0), 'hexagon', 'moves_up')
     with pytest.raises(ValueError, match='motion'):
         sv.render_clip(np.random.default_rng(0), 'square', 'jumps')
+
+
+def scene(seed, motion='moves_right', **kwargs):
+    """A clip without noise (float), and the same clip without target."""
+    def render(**more):
+        return sv.render_clip(
+            np.random.default_rng(seed), 'cross', motion, 16, 64,
+            noise=False, **kwargs, **more).astype(np.float32)
+    return render(), render(target=False)
+
+
+def test_a_still_camera_over_an_empty_scene_is_the_default_clip():
+    for seed in range(3):
+        default = sv.render_clip(np.random.default_rng(seed), 'star',
+                                 'moves_up')
+        explicit = sv.render_clip(np.random.default_rng(seed), 'star',
+                                  'moves_up', camera_motion=0.0, clutter=0)
+        assert np.array_equal(default, explicit)
+
+
+def best_shift(a, b, reach):
+    """The integer ``(dx, dy)`` that best maps image ``a`` onto ``b``."""
+    size = a.shape[0]
+    errors = {}
+    for dx in range(-reach, reach + 1):
+        for dy in range(-reach, reach + 1):
+            crop_a = a[max(0, dy):size + min(0, dy), max(0, dx):size + min(0, dx)]
+            crop_b = b[max(0, -dy):size + min(0, -dy),
+                       max(0, -dx):size + min(0, -dx)]
+            errors[dx, dy] = np.abs(crop_a - crop_b).mean()
+    return np.array(min(errors, key=errors.get))
+
+
+def test_a_moving_camera_pans_the_scene_by_at_most_its_length():
+    camera_motion, size = 0.2, 64
+    lengths = []
+    for seed in range(4):
+        _, rest = scene(seed, camera_motion=camera_motion, clutter=8,
+                        distractors=False)
+        # the scene in the last frame is the first frame's, shifted
+        shift = best_shift(rest[0].mean(-1), rest[-1].mean(-1), 16)
+        lengths.append(np.hypot(*shift))
+        # shake: at most 1 px per axis at either end, 1 px of rounding
+        assert lengths[-1] <= camera_motion * size + 2 * np.sqrt(2) + 1
+        _, still_rest = scene(seed, clutter=8, distractors=False)
+        assert np.array_equal(still_rest[0], still_rest[-1])
+    assert min(lengths) >= 0.5 * camera_motion * size - 2 * np.sqrt(2) - 1
+
+
+def test_a_moving_camera_keeps_the_labelled_on_screen_path():
+    for seed in range(3):
+        for motion in ('moves_down', 'rotates_clockwise'):
+            still = target_mask(*scene(seed, motion), 25)
+            panned = target_mask(
+                *scene(seed, motion, camera_motion=0.2, clutter=4), 25)
+            assert np.abs(centroids(still) - centroids(panned)).max() < 1.5
+            iou = (still & panned).sum() / (still | panned).sum()
+            assert iou > 0.8, (seed, motion)
+
+
+def test_camera_and_clutter_put_motion_off_the_target():
+    """With a still camera most of a frame difference is on the moving
+    objects; a panning camera over clutter moves edges everywhere."""
+    def off_target(**kwargs):
+        shares = []
+        for seed in range(6):
+            frames, rest = scene(seed, distractors=False, **kwargs)
+            mask = target_mask(frames, rest, 25)
+            on = mask[1:] | mask[:-1]
+            diff = np.abs(np.diff(frames, axis=0)).sum(-1)
+            shares.append(diff[~on].sum() / diff.sum())
+        return np.mean(shares)
+
+    assert off_target() < 0.05  # no noise, no distractors: only the target
+    assert off_target(clutter=8) < 0.05  # still clutter does not move
+    assert off_target(camera_motion=0.15, clutter=8) > 0.5
 
 
 def load_cli():
@@ -303,6 +383,13 @@ def test_cli(tmp_path, capsys):
         cli.main([str(tmp_path / 'bad'), '--size', '32', '--no-progress'])
     assert exc.value.code == 2
     assert 'size' in capsys.readouterr().err
+    panned = cli.main([
+        str(tmp_path / 'pan'), '--num-classes', '2', '--videos-per-class',
+        '1', '--val-per-class', '1', '--camera-motion', '0.15', '--clutter',
+        '3', '--no-progress'
+    ])
+    assert panned['camera_motion'] == 0.15 and panned['clutter'] == 3
+    assert 'camera pan up to 0.15' in capsys.readouterr().out
 
 
 def test_run_demo_notes_an_old_small_val_set(tmp_path, capsys):

@@ -57,7 +57,24 @@ translations, 6-12 degrees per frame for rotations), a small drift, 1-2
 smaller distractor objects (any shape, circles included, drawn behind the
 target) with random straight-line motion and spin, and per-pixel Gaussian
 noise. The target is always larger than every distractor and stays fully in
-frame. The rotation direction stays decidable while the turn between two
+frame.
+
+The camera is still by default, so a frame difference is zero everywhere
+but on the moving objects (plus noise): a temporal-gradient view is then a
+clean outline of the target, which flatters methods that use it. With
+``camera_motion > 0`` the camera pans in a straight line, in a direction
+and by a length drawn per video (``camera_motion * size * U(0.5, 1)`` over
+the clip), with a hand-held shake of up to 1 pixel per frame: the background
+and the distractors move on screen and their edges show in every frame
+difference. The target is placed in the scene where the camera sees it on
+its labelled on-screen path; ``camera_motion <= 0.2`` keeps the pan below the
+smallest target travel (0.25), so the target also moves in the labelled
+direction relative to the background. The default background is smooth
+(colour blobs, faint stripes), so a pan alone changes little in a frame
+difference; ``clutter=N`` puts N still objects into the scene (any shape,
+circles included, of a distractor's size and colour rule), whose edges a
+moving camera turns into motion everywhere in the frame, as in real
+footage. The rotation direction stays decidable while the turn between two
 sampled frames is below half the symmetry period of the shape (36 degrees
 for the star, 45 for square and cross, 60 for the triangle): at most 12
 degrees per frame keeps it so for frame strides up to 2 (up to 3 for all
@@ -107,6 +124,9 @@ _ROT_DRIFT = 0.06  # drift of rotating targets (each axis)
 _ROT_SPEED = (6.0, 12.0)  # degrees per frame
 _DISTRACTOR_SPIN = 10.0  # degrees per frame, either direction
 _NOISE_STD = (2.0, 8.0)  # per-pixel noise, grey levels
+_CAMERA_PAN = (0.5, 1.0)  # pan length, fraction of camera_motion * size
+_CAMERA_SHAKE = 1.0  # hand-held shake, pixels per frame (each axis, at most)
+MAX_CAMERA_MOTION = 0.2  # below the smallest target travel, _TRAVEL[0]
 
 
 def _regular_polygon(n, phase_deg, radius=1.0):
@@ -318,6 +338,46 @@ def _distractor_params(rng, size, num_frames, dark):
     return items[:count]
 
 
+def _camera_margin(camera_motion, size):
+    """Pixels the camera can move from the centre of the clip's path."""
+    return int(math.ceil(camera_motion * size * _CAMERA_PAN[1] / 2 +
+                         _CAMERA_SHAKE)) + 1
+
+
+def _camera_offsets(rng, camera_motion, size, num_frames):
+    """Per-frame camera position ``(T, 2)`` (x, y), pixels from centre."""
+    length = camera_motion * size * rng.uniform(*_CAMERA_PAN)
+    angle = rng.uniform(0.0, 2 * math.pi)
+    s = np.linspace(-0.5, 0.5, num_frames)[:, None]
+    pan = length * s * np.array([math.cos(angle), math.sin(angle)])
+    shake = rng.uniform(-_CAMERA_SHAKE, _CAMERA_SHAKE, size=(num_frames, 2))
+    return pan + shake
+
+
+def _clutter_params(rng, count, size, canvas, dark):
+    """``count`` still objects, anywhere in a scene of ``canvas`` pixels."""
+    items = []
+    for _ in range(count):
+        shape = _DISTRACTOR_SHAPES[int(rng.integers(len(_DISTRACTOR_SHAPES)))]
+        colour = _object_colour(rng, dark)
+        radius = rng.uniform(*_DISTRACTOR_RADIUS) * size
+        centre = rng.uniform(0.0, canvas, size=(1, 2))
+        angle = rng.uniform(0.0, 2 * math.pi, size=1)
+        items.append((shape, colour, radius, centre, angle))
+    return items
+
+
+def _film(scene, offsets, margin, size):
+    """Crop each scene frame at its camera position (sub-pixel)."""
+    frames = np.empty((len(scene), size, size, 3), dtype=np.float32)
+    for t, (dx, dy) in enumerate(offsets):
+        shift = np.float32([[1, 0, -(margin + dx)], [0, 1, -(margin + dy)]])
+        frames[t] = cv2.warpAffine(
+            scene[t], shift, (size, size), flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REFLECT)
+    return frames
+
+
 def _vertices(shape, radius, centres, angles):
     """Fixed-point (``shift=4``) polygon vertices ``(T, K, 2)`` int32."""
     unit = _POLYGONS[shape]
@@ -342,13 +402,18 @@ def render_clip(rng,
                 *,
                 target=True,
                 distractors=True,
-                noise=True):
+                noise=True,
+                camera_motion=0.0,
+                clutter=0):
     """Render one clip of the class ``(shape, motion)``.
 
     The generator is consumed in the same order whatever ``shape``,
     ``motion`` and the switches are, so calls with equally seeded generators
     share every nuisance factor (background, colours, size, position,
-    distractors, noise). The switches exist for inspection and tests.
+    distractors, noise). The switches exist for inspection and tests. A
+    moving camera's path and the clutter are drawn last, so
+    ``camera_motion=0, clutter=0`` renders exactly the clip of a still
+    camera over an empty scene.
 
     Args:
         rng (numpy.random.Generator): Source of all random draws.
@@ -359,19 +424,29 @@ def render_clip(rng,
         target (bool): Draw the labelled target object.
         distractors (bool): Draw the distractor objects.
         noise (bool): Add per-pixel noise.
+        camera_motion (float): Largest camera pan over the clip, a
+            fraction of ``size`` in ``[0, 0.2]``; 0 (default) is a still
+            camera. See the module docstring.
+        clutter (int): Still objects in the scene behind the distractors
+            (>= 0; default 0).
 
     Returns:
         numpy.ndarray: ``(num_frames, size, size, 3)`` uint8 frames, BGR.
 
     Raises:
-        ValueError: If ``shape`` or ``motion`` is unknown.
+        ValueError: If ``shape``, ``motion``, ``camera_motion`` or
+            ``clutter`` is invalid.
     """
     if shape not in SHAPES:
         raise ValueError(f'shape must be one of {SHAPES}, got {shape!r}')
     if motion not in MOTIONS:
         raise ValueError(f'motion must be one of {MOTIONS}, got {motion!r}')
+    _check_camera_motion(camera_motion)
+    _check_int('clutter', clutter, 0)
+    # a moving camera films a larger scene; its draws do not depend on size
+    margin = _camera_margin(camera_motion, size) if camera_motion else 0
     bright_bg = bool(rng.random() < 0.5)
-    background = _background(rng, size, bright_bg)
+    background = _background(rng, size + 2 * margin, bright_bg)
     colour = _object_colour(rng, bright_bg)
     params = _target_params(rng, size)
     items = _distractor_params(rng, size, num_frames, bright_bg)
@@ -379,14 +454,24 @@ def render_clip(rng,
     pixel_noise = rng.standard_normal((num_frames, size, size, 3),
                                       dtype=np.float32)
 
+    offsets = (_camera_offsets(rng, camera_motion, size, num_frames)
+               if camera_motion else None)
+    for item in _clutter_params(rng, clutter, size, size + 2 * margin,
+                                bright_bg):
+        _draw(background[None], *item)
     frames = np.repeat(background[None], num_frames, axis=0)
     if distractors:
-        for item in items:
-            _draw(frames, *item)
+        for shape_d, colour_d, radius_d, centres_d, angles_d in items:
+            _draw(frames, shape_d, colour_d, radius_d, centres_d + margin,
+                  angles_d)
     if target:
         s = np.linspace(0.0, 1.0, num_frames)
         centres, angles = _target_path(params, motion, size, s)
+        if camera_motion:  # placed in the scene where the camera sees it
+            centres = centres + margin + offsets
         _draw(frames, shape, colour, params['radius'], centres, angles)
+    if camera_motion:
+        frames = _film(frames, offsets, margin, size)
     if noise:
         frames += noise_std * pixel_noise
     return np.clip(np.rint(frames), 0, 255).astype(np.uint8)
@@ -413,8 +498,18 @@ def _check_int(name, value, minimum):
             f'{name} must be an integer >= {minimum}, got {value!r}')
 
 
+def _check_camera_motion(camera_motion):
+    if (isinstance(camera_motion, bool) or not isinstance(camera_motion, Real)
+            or not 0 <= camera_motion <= MAX_CAMERA_MOTION):
+        raise ValueError(
+            f'camera_motion must be a number in [0, {MAX_CAMERA_MOTION}] (a '
+            'fraction of the frame size; larger pans could reverse the '
+            f'target\'s motion relative to the background), got '
+            f'{camera_motion!r}')
+
+
 def _check_args(seed, num_classes, videos_per_class, val_per_class,
-                num_frames, size, fps):
+                num_frames, size, fps, camera_motion, clutter):
     _check_int('seed', seed, 0)
     _check_num_classes(num_classes)
     _check_int('videos_per_class', videos_per_class, 1)
@@ -426,6 +521,8 @@ def _check_args(seed, num_classes, videos_per_class, val_per_class,
     if (isinstance(fps, bool) or not isinstance(fps, Real)
             or not math.isfinite(fps) or fps <= 0):
         raise ValueError(f'fps must be a positive number, got {fps!r}')
+    _check_camera_motion(camera_motion)
+    _check_int('clutter', clutter, 0)
 
 
 def generate_dataset(out_dir,
@@ -436,6 +533,8 @@ def generate_dataset(out_dir,
                      num_frames=16,
                      size=64,
                      fps=8,
+                     camera_motion=0.0,
+                     clutter=0,
                      show_progress=True):
     """Write the synthetic shape x motion video data set to ``out_dir``.
 
@@ -462,12 +561,19 @@ def generate_dataset(out_dir,
         size (int): Frame height and width in pixels, even and >= 64
             (decord fails on smaller frames).
         fps (float): Frame rate stored in the files.
+        camera_motion (float): Largest camera pan over a clip, a fraction
+            of ``size`` in ``[0, 0.2]``; 0 (default) is a still camera, as
+            the demo data. A moving camera makes the background show in
+            frame differences (see the module docstring).
+        clutter (int): Still objects in every scene (>= 0; default 0, as
+            the demo data); with a moving camera their edges move too.
         show_progress (bool): Show a tqdm progress bar.
 
     Returns:
         dict: Summary with ``out_dir``, ``seed``, ``num_classes``,
         ``class_names``, ``grid`` (``(n_shapes, n_motions)``),
         ``num_train``, ``num_val``, ``num_frames``, ``size``, ``fps``,
+        ``camera_motion``, ``clutter``,
         ``train_list``, ``val_list``, ``classes_file`` (absolute paths) and
         ``seconds`` (generation time).
 
@@ -477,7 +583,7 @@ def generate_dataset(out_dir,
         RuntimeError: If OpenCV cannot write mp4v videos.
     """
     _check_args(seed, num_classes, videos_per_class, val_per_class,
-                num_frames, size, fps)
+                num_frames, size, fps, camera_motion, clutter)
     start = time.perf_counter()
     out_dir = osp.abspath(out_dir)
     cells = class_grid(num_classes)
@@ -496,7 +602,8 @@ def generate_dataset(out_dir,
                     rel = f'videos/{split}/c{label:02d}_v{index:04d}.mp4'
                     clip = render_clip(
                         video_rng(seed, split, label, index), shape, motion,
-                        num_frames, size)
+                        num_frames, size, camera_motion=camera_motion,
+                        clutter=clutter)
                     _write_video(osp.join(out_dir, rel), clip, fps)
                     lines[split].append(f'{rel} {label}\n')
                     bar.update(1)
@@ -521,6 +628,8 @@ def generate_dataset(out_dir,
         num_frames=num_frames,
         size=size,
         fps=fps,
+        camera_motion=camera_motion,
+        clutter=clutter,
         train_list=paths['train'],
         val_list=paths['val'],
         classes_file=classes_file,

@@ -36,6 +36,15 @@ def parse_args(argv=None):
     parser.add_argument(
         '--fps', type=float, default=8, help='frame rate of the files')
     parser.add_argument(
+        '--camera-motion', type=float, default=0.0,
+        help='largest camera pan over a clip, a fraction of the frame size '
+        'in [0, 0.2]; 0 (default, the demo data) is a still camera, whose '
+        'frame differences show only the moving objects')
+    parser.add_argument(
+        '--clutter', type=int, default=0,
+        help='still objects in every scene (default 0, the demo data); '
+        'with --camera-motion their edges move in every frame difference')
+    parser.add_argument(
         '--no-progress', action='store_true', help='hide the progress bar')
     return parser, parser.parse_args(argv)
 
@@ -52,6 +61,8 @@ def main(argv=None):
             num_frames=args.num_frames,
             size=args.size,
             fps=args.fps,
+            camera_motion=args.camera_motion,
+            clutter=args.clutter,
             show_progress=not args.no_progress)
     except ValueError as e:
         parser.error(str(e))
@@ -59,7 +70,12 @@ def main(argv=None):
     print(f"Wrote {summary['num_train']} train + {summary['num_val']} val "
           f"videos, {summary['num_classes']} classes ({ns} shapes x {nm} "
           f"motions), {summary['num_frames']} frames of {summary['size']} px, "
-          f"seed {summary['seed']}, to {summary['out_dir']} in "
+          f"seed {summary['seed']}"
+          + (f", camera pan up to {summary['camera_motion']:g} of the frame"
+             if summary['camera_motion'] else '')
+          + (f", {summary['clutter']} still objects per scene"
+             if summary['clutter'] else '') +
+          f", to {summary['out_dir']} in "
           f"{summary['seconds']:.1f} s")
     return summary
 
