@@ -147,3 +147,28 @@ def test_24_label_configs_equal_the_options_they_replace(name):
             'custom_hooks', 'val_evaluator', 'env_cfg')
     for key in keys:
         assert cfg[key] == expected[key], key
+
+
+PAN_CONFIGS = sorted(glob.glob(osp.join(
+    REPO_ROOT, 'docs', 'results', 'demo_24labels_pan', '*-pan-24labels.py')))
+
+
+@pytest.mark.parametrize('path', PAN_CONFIGS, ids=osp.basename)
+def test_pan_configs_are_the_24_label_configs_on_the_pan_data(path):
+    """The moving-camera experiment changes the data and nothing else."""
+    name = osp.basename(path).replace('-pan-24labels', '-24labels')
+    static = Config.fromfile(osp.join(REPO_ROOT, 'configs', name))
+    expected = Config.fromstring(
+        static.pretty_text.replace('data/synthetic_pool160',
+                                   'data/synthetic_pan_pool160'), '.py')
+    cfg = Config.fromfile(path)
+    assert 'synthetic_pan_pool160' in cfg.train_dataloader.dataset.labeled[
+        'ann_file']
+    for key in ('model', 'train_dataloader', 'val_dataloader',
+                'test_dataloader', 'train_cfg', 'param_scheduler',
+                'optim_wrapper', 'default_hooks', 'custom_hooks'):
+        assert cfg.get(key) == expected.get(key), key
+
+
+def test_there_are_pan_configs():
+    assert len(PAN_CONFIGS) == 4

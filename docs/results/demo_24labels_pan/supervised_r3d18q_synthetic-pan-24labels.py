@@ -1,0 +1,14 @@
+# configs/supervised_r3d18q_synthetic-24labels.py on the panning-camera,
+# cluttered demo data.
+_base_ = [
+    '../../../configs/_base_/models/r3d18_quarter_demo.py',
+    '../../../configs/_base_/datasets/synthetic_pan_semi_24labels.py',
+    '../../../configs/_base_/schedules/sgd_cosine_demo_2400.py',
+    '../../../configs/_base_/default_runtime.py'
+]
+
+model = dict(type='SupervisedRecognizer')
+train_dataloader = dict(
+    batch_size=8, sampler=dict(mu=0), dataset=dict(unlabeled=None))
+default_hooks = dict(
+    logger=dict(interval=50), checkpoint=dict(interval=300))
