@@ -39,13 +39,14 @@ tables.GAPS = (('cmpl', 'cmpl-tg'), ('fixmatch', 'cmpl-tg'),
                ('fixmatch', 'fixmatch-reseeded'),
                ('supervised', 'mvpl-views-sup'), ('mvpl-views-sup', 'mvpl'))
 # runs evaluated on 2026-12-02, then those of 2026-12-03 (_3: MvPL seeds
-# 3-4, LTG seeds 2-3; _4: CMPL-TG seed 3, LTG seed 4)
+# 3-4, LTG seeds 2-3; _4: CMPL-TG seed 3, LTG seed 4; _5: CMPL-TG seed 4)
 tables.FACTOR_FILES = tables.FACTOR_FILES[:2] + (
     osp.join(HERE, 'factor_accuracy.json'),
     osp.join(HERE, 'factor_accuracy_2.json'),
     osp.join(HERE, 'factor_accuracy_controls.json'),
     osp.join(HERE, 'factor_accuracy_3.json'),
-    osp.join(HERE, 'factor_accuracy_4.json'))
+    osp.join(HERE, 'factor_accuracy_4.json'),
+    osp.join(HERE, 'factor_accuracy_5.json'))
 
 if __name__ == '__main__':
     tables.main()
