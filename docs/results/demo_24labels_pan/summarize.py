@@ -31,7 +31,8 @@ tables.RUNS = ('supervised-pan', 'fixmatch-pan', 'mvpl-pan', 'ltg-pan')
 tables.ROWS = tables.RUNS
 tables.GAPS = (('fixmatch-pan', 'mvpl-pan'), ('fixmatch-pan', 'ltg-pan'),
                ('supervised-pan', 'fixmatch-pan'))
-tables.FACTOR_FILES = (osp.join(HERE, 'factor_accuracy.json'), )
+tables.FACTOR_FILES = (osp.join(HERE, 'factor_accuracy.json'),
+                       osp.join(HERE, 'factor_accuracy_2.json'))
 # each pan run's still-camera counterpart (same config but the data root)
 STILL = {'fixmatch-pan': 'fixmatch-reseeded', 'mvpl-pan': 'mvpl',
          'ltg-pan': 'ltg'}
