@@ -56,9 +56,10 @@ def collect(name):
             f.writelines(lines)
 
 
-def final_top1(name, seed):
-    """Top-1 of the validation at iteration 2400, or None if not copied."""
-    path = osp.join(HERE, f'{name}_seed{seed}_val.txt')
+def final_top1(name, seed, folder=None):
+    """Top-1 of the validation at iteration 2400 copied into ``folder``
+    (default ``HERE``), or None if not copied."""
+    path = osp.join(folder or HERE, f'{name}_seed{seed}_val.txt')
     if not osp.isfile(path):
         return None
     values = [float(m.group(1)) for m in

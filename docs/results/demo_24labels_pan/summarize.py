@@ -11,8 +11,8 @@ repository root:
     python docs/results/demo_24labels_pan/summarize.py
 
 After new runs in work_dirs/evidence24/NAME/seedS, copy their files here
-first with ``--collect NAME`` (and write this folder's
-``factor_accuracy.json`` with tools/analysis/factor_accuracy.py).
+first with ``--collect NAME`` (and write a new ``factor_accuracy_N.json``
+here with tools/analysis/factor_accuracy.py, listed in FACTOR_FILES).
 """
 import importlib.util
 import os.path as osp
@@ -45,9 +45,7 @@ def camera_table():
     for pan, still in STILL.items():
         for seed in tables.SEEDS:
             moved = tables.final_top1(pan, seed)
-            tables.HERE = TIME
-            kept = tables.final_top1(still, seed)
-            tables.HERE = HERE
+            kept = tables.final_top1(still, seed, TIME)
             if moved is None or kept is None:
                 continue
             print(f'| {pan[:-4]} | {seed} | {100 * kept:.2f} | '
