@@ -14,6 +14,7 @@ After new runs in work_dirs/evidence24/NAME/seedS, copy their files here
 first with ``--collect NAME`` (and write this folder's
 ``factor_accuracy.json`` with tools/analysis/factor_accuracy.py).
 """
+import glob
 import importlib.util
 import os.path as osp
 
@@ -24,18 +25,64 @@ spec = importlib.util.spec_from_file_location(
 tables = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tables)
 
+from cmpl_mm.analysis.pseudo_classes import class_tables  # noqa: E402
+
 tables.__doc__ = __doc__
 tables.HERE = HERE
-tables.RUNS = ('fixmatch-tubecutmix', 'cmpl-tubecutmix', 'fixmatch-vit-tiny',
-               'svformer-vit-tiny')
+tables.RUNS = ('fixmatch-reseeded', 'fixmatch-tubecutmix', 'cmpl-reseeded',
+               'cmpl-tubecutmix', 'cmpl-aux-vit-tiny', 'supervised-vit-tiny',
+               'fixmatch-vit-tiny', 'svformer-vit-tiny')
 tables.ROWS = ('supervised', 'fixmatch', 'cmpl') + tables.RUNS
-tables.GAPS = (('fixmatch', 'fixmatch-tubecutmix'),
-               ('cmpl', 'cmpl-tubecutmix'),
-               ('fixmatch-vit-tiny', 'svformer-vit-tiny'),
-               ('fixmatch', 'fixmatch-vit-tiny'))
+# each mixing run against the same algorithm with the same augmentation
+# draws (per-sample seeding: the reseeded runs), then the tiny ViT's
+tables.GAPS = (('fixmatch-reseeded', 'fixmatch-tubecutmix'),
+               ('cmpl-reseeded', 'cmpl-tubecutmix'),
+               ('cmpl-reseeded', 'cmpl-aux-vit-tiny'),
+               ('supervised-vit-tiny', 'fixmatch-vit-tiny'),
+               ('supervised-vit-tiny', 'svformer-vit-tiny'),
+               ('fixmatch-vit-tiny', 'svformer-vit-tiny'))
 # the baselines' shape / motion accuracy, then ours
-tables.FACTOR_FILES = tables.FACTOR_FILES[:2] + (
-    osp.join(HERE, 'factor_accuracy.json'), )
+tables.FACTOR_FILES = tables.FACTOR_FILES[:2] + tuple(
+    sorted(glob.glob(osp.join(HERE, 'factor_accuracy*.json'))))
+CLASSES = ('square_moves_right', 'square_moves_left', 'square_moves_up',
+           'square_moves_down', 'cross_moves_right', 'cross_moves_left',
+           'cross_moves_up', 'cross_moves_down')  # the demo's classes.txt
+
+
+def taught_table(names=('fixmatch-reseeded', 'fixmatch-tubecutmix',
+                        'cmpl-reseeded', 'cmpl-tubecutmix',
+                        'cmpl-aux-vit-tiny')):
+    """What each run's primary was taught, per class, summed over its
+    seeds and the second half of training (iterations 1250-2400): the
+    share of the accepted pseudo-labels that fall in each class and their
+    precision."""
+    print('| run (primary taught by) | seeds | labels | '
+          + ' | '.join(c.replace('_moves_', ' ') for c in CLASSES) + ' |')
+    print('|---|---|---|' + '---|' * len(CLASSES))
+    for name in names:
+        accepted, correct, seeds, teacher = None, None, 0, None
+        for seed in tables.SEEDS:
+            stats = tables.pseudo_stats(name, seed)
+            records = [r for it, r in stats.items() if it > 1200]
+            table = class_tables(records).get('primary')
+            if table is None:
+                continue
+            seeds += 1
+            teacher = table.teacher
+            accepted = [a + b for a, b in zip(accepted or [0] * 8,
+                                               table.accepted)]
+            correct = [a + b for a, b in zip(correct or [0] * 8,
+                                              table.correct)]
+        if not seeds:
+            continue
+        total = sum(accepted)
+        cells = [f'{100 * a / total:.0f} % / {100 * c / a:.0f} %' if a
+                 else '0 %' for a, c in zip(accepted, correct)]
+        print(f'| {name} ({teacher}) | {seeds} | {total} | '
+              + ' | '.join(cells) + ' |')
+    print()
+
 
 if __name__ == '__main__':
     tables.main()
+    taught_table()
