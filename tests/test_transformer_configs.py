@@ -59,3 +59,89 @@ def test_cmpl_across_architectures_trains_both_networks(network):
         'VisionTransformer'
     assert {'unsup_loss_cls', 'unsup_aux_loss_cls'} <= set(losses)
     assert moved == {'primary', 'auxiliary'}
+
+
+def build_optim(model, **cfg):
+    from mmengine.optim import build_optim_wrapper
+    return build_optim_wrapper(
+        model, dict(constructor='PerNetworkOptimWrapperConstructor', **cfg))
+
+
+def test_cross_architecture_demo_config_gives_each_network_its_optimizer():
+    """SGD for the 3D ResNet primary, AdamW for the ViT auxiliary; one
+    training step moves both, each by its own optimizer."""
+    from mmengine.optim import OptimWrapperDict
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/'
+                          'cmpl_r3d18q-aux-vit-tiny_synthetic-24labels.py')
+    cfg.model.semi_train_cfg.update(warmup_iters=0, threshold=0.0)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    optim = build_optim(model, **{k: v for k, v in cfg.optim_wrapper.items()
+                                  if k != 'constructor'})
+    assert isinstance(optim, OptimWrapperDict)
+    assert type(optim['primary'].optimizer).__name__ == 'SGD'
+    assert type(optim['auxiliary'].optimizer).__name__ == 'AdamW'
+    for name in ('primary', 'auxiliary'):  # each holds only its network
+        owned = {id(p) for g in optim[name].param_groups for p in g['params']}
+        assert owned == {id(p) for p in getattr(model, name).parameters()}
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    losses = model.train_step(fixed_batch(), optim)
+    take_record()
+    moved = {n.split('.')[0] for n, p in model.named_parameters()
+             if not torch.equal(p, before[n])}
+    assert {'unsup_loss_cls', 'unsup_aux_loss_cls'} <= set(losses)
+    assert moved == {'primary', 'auxiliary'}
+    assert all(p.grad is None or not p.grad.any()
+               for p in model.parameters())  # zeroed for the next step
+
+
+def test_per_network_optimizers_step_like_one_optimizer_each():
+    """Per-network SGD equals one SGD over both networks with the same lr
+    (one backward of the summed loss, then each network's step)."""
+    from mmengine.model import BaseModel
+
+    from cmpl_mm.models.recognizers.nonfinite_guard import NonFiniteGuardMixin
+
+    class Pair(NonFiniteGuardMixin, BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.primary = torch.nn.Linear(3, 2)
+            self.auxiliary = torch.nn.Linear(3, 2)
+
+        def forward(self, inputs, data_samples=None, mode='loss'):
+            return dict(loss=(self.primary(inputs) ** 2).sum()
+                        + (self.auxiliary(inputs) ** 3).sum())
+
+    torch.manual_seed(0)
+    split, single = Pair(), Pair()
+    single.load_state_dict(split.state_dict())
+    sgd = dict(optimizer=dict(type='SGD', lr=0.1))
+    split_optim = build_optim(split, primary=sgd, auxiliary=sgd)
+    single_optim = OptimWrapper(torch.optim.SGD(single.parameters(), lr=0.1))
+    batch = dict(inputs=torch.randn(4, 3))
+    for model, optim in ((split, split_optim), (single, single_optim)):
+        model.train_step(batch, optim)
+    for a, b in zip(split.parameters(), single.parameters()):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize('cfg, key', [
+    (dict(primary=dict(optimizer=dict(type='SGD', lr=0.1)),
+          head=dict(optimizer=dict(type='SGD', lr=0.1))),
+     'optim_wrapper.head'),
+    (dict(primary=dict(optimizer=dict(type='SGD', lr=0.1))),
+     'auxiliary'),  # the auxiliary's parameters would never train
+    (dict(primary=dict(type='AmpOptimWrapper',
+                       optimizer=dict(type='SGD', lr=0.1)),
+          auxiliary=dict(optimizer=dict(type='SGD', lr=0.1))),
+     'optim_wrapper.primary.type'),
+    (dict(primary=dict(lr=0.1), auxiliary=dict(lr=0.1)),
+     'optim_wrapper.primary'),
+])
+def test_per_network_optimizers_name_the_bad_key(cfg, key):
+    model = torch.nn.Module()
+    model.primary = torch.nn.Linear(3, 2)
+    model.auxiliary = torch.nn.Linear(3, 2)
+    with pytest.raises(ValueError, match=key.replace('.', r'\.')):
+        build_optim(model, **cfg)

@@ -1,3 +1,7 @@
 from .device_amp_optim_wrapper import DeviceAmpOptimWrapper, amp_available
+from .per_network_constructor import PerNetworkOptimWrapperConstructor
 
-__all__ = ['DeviceAmpOptimWrapper', 'amp_available']
+__all__ = [
+    'DeviceAmpOptimWrapper', 'amp_available',
+    'PerNetworkOptimWrapperConstructor'
+]

@@ -4,7 +4,7 @@ from typing import Dict, Iterable, Optional, Tuple, Union
 
 import torch
 from mmengine.logging import MessageHub, print_log
-from mmengine.optim import OptimWrapper
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from .nonfinite_loss import (SKIPPED_KEY, NonFiniteLossError,
                                 nonfinite_loss_terms)
@@ -34,11 +34,12 @@ class NonFiniteGuardMixin:
         return self.named_buffers()
 
     def train_step(self, data: Union[dict, tuple, list],
-                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
+                   ) -> Dict[str, torch.Tensor]:
         skip = self.nonfinite_mode() == 'skip'
         buffers = {k: b.detach().clone()
                    for k, b in self.guarded_buffers()} if skip else None
-        with optim_wrapper.optim_context(self):
+        with _optim_context(optim_wrapper, self):
             data = self.data_preprocessor(data, True)
             losses = self._run_forward(data, mode='loss')
         parsed_losses, log_vars = super().parse_losses(losses)
@@ -63,7 +64,16 @@ class NonFiniteGuardMixin:
                 logger='current',
                 level=logging.WARNING)
             return {}
-        optim_wrapper.update_params(parsed_losses)
+        if isinstance(optim_wrapper, OptimWrapperDict):
+            # one optimizer per network (PerNetworkOptimWrapperConstructor):
+            # one backward through the summed loss, then each steps its own
+            # parameters (with its own gradient clipping)
+            parsed_losses.backward()
+            for wrapper in optim_wrapper.values():
+                wrapper.step()
+                wrapper.zero_grad()
+        else:
+            optim_wrapper.update_params(parsed_losses)
         return log_vars
 
     def parse_losses(self, losses: Dict[str, torch.Tensor]):
@@ -87,3 +97,12 @@ class NonFiniteGuardMixin:
         """The 1-based training iteration (as in the log), if known."""
         index = MessageHub.get_current_instance().get_info('iter')
         return None if index is None else int(index) + 1
+
+
+def _optim_context(optim_wrapper, model):
+    """``optim_wrapper.optim_context(model)``; for an ``OptimWrapperDict``
+    (plain wrappers only, see PerNetworkOptimWrapperConstructor) the
+    context of its first wrapper, since none of them autocasts."""
+    if isinstance(optim_wrapper, OptimWrapperDict):
+        optim_wrapper = next(iter(optim_wrapper.values()))
+    return optim_wrapper.optim_context(model)
