@@ -30,7 +30,8 @@ from cmpl_mm.analysis.pseudo_classes import class_tables  # noqa: E402
 tables.__doc__ = __doc__
 tables.HERE = HERE
 tables.RUNS = ('fixmatch-reseeded', 'fixmatch-tubecutmix', 'cmpl-reseeded',
-               'cmpl-tubecutmix', 'cmpl-aux-vit-tiny', 'supervised-vit-tiny',
+               'cmpl-tubecutmix', 'cmpl-aux-vit-tiny-onesgd', 'cmpl-aux-vit-tiny',
+               'supervised-vit-tiny',
                'fixmatch-vit-tiny', 'svformer-vit-tiny')
 tables.ROWS = ('supervised', 'fixmatch', 'cmpl') + tables.RUNS
 # each mixing run against the same algorithm with the same augmentation
@@ -51,7 +52,7 @@ CLASSES = ('square_moves_right', 'square_moves_left', 'square_moves_up',
 
 def taught_table(names=('fixmatch-reseeded', 'fixmatch-tubecutmix',
                         'cmpl-reseeded', 'cmpl-tubecutmix',
-                        'cmpl-aux-vit-tiny')):
+                        'cmpl-aux-vit-tiny-onesgd', 'cmpl-aux-vit-tiny')):
     """What each run's primary was taught, per class, summed over its
     seeds and the second half of training (iterations 1250-2400): the
     share of the accepted pseudo-labels that fall in each class and their
