@@ -43,8 +43,9 @@ tables.GAPS = (('fixmatch-reseeded', 'fixmatch-tubecutmix'),
                ('supervised-vit-tiny', 'svformer-vit-tiny'),
                ('fixmatch-vit-tiny', 'svformer-vit-tiny'))
 # the baselines' shape / motion accuracy, then ours
-tables.FACTOR_FILES = tables.FACTOR_FILES[:2] + tuple(
-    sorted(glob.glob(osp.join(HERE, 'factor_accuracy*.json'))))
+tables.FACTOR_FILES = tables.FACTOR_FILES[:2] + (osp.join(
+    HERE, '..', 'demo_24labels_time', 'factor_accuracy_controls.json'),
+) + tuple(sorted(glob.glob(osp.join(HERE, 'factor_accuracy*.json'))))
 CLASSES = ('square_moves_right', 'square_moves_left', 'square_moves_up',
            'square_moves_down', 'cross_moves_right', 'cross_moves_left',
            'cross_moves_up', 'cross_moves_down')  # the demo's classes.txt
