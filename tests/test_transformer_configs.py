@@ -145,3 +145,13 @@ def test_per_network_optimizers_name_the_bad_key(cfg, key):
     model.auxiliary = torch.nn.Linear(3, 2)
     with pytest.raises(ValueError, match=key.replace('.', r'\.')):
         build_optim(model, **cfg)
+
+
+def test_per_network_optimizers_refuse_a_distributed_model(monkeypatch):
+    from cmpl_mm.engine.optimizers import per_network_constructor
+    monkeypatch.setattr(per_network_constructor, 'is_model_wrapper',
+                        lambda model: True)
+    model = torch.nn.Module()
+    model.primary = torch.nn.Linear(3, 2)
+    with pytest.raises(ValueError, match='distributed'):
+        build_optim(model, primary=dict(optimizer=dict(type='SGD', lr=0.1)))

@@ -28,7 +28,9 @@ class PerNetworkOptimWrapperConstructor:
     ``train_step`` back-propagates the summed loss once and steps each
     optimizer; the param schedulers of the config apply to each. Mixed
     precision and gradient accumulation need one loss scaler / counter
-    for the whole step and are refused here.
+    for the whole step, and mmengine's distributed wrapper updates one
+    wrapper; all three are refused here. The logged ``grad_norm`` is the
+    last network's.
 
     Args:
         optim_wrapper_cfg (dict): ``{network name: OptimWrapper config}``
@@ -70,7 +72,12 @@ class PerNetworkOptimWrapperConstructor:
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
         if is_model_wrapper(model):
-            model = model.module
+            # the distributed wrapper's train_step updates one wrapper
+            raise ValueError(
+                'optim_wrapper.constructor: PerNetworkOptimWrapperConstructor '
+                'is not supported in distributed training (launcher '
+                f'{type(model).__name__}); train on one process or use one '
+                'optimizer')
         children = dict(model.named_children())
         covered = set()
         wrappers = {}
