@@ -1,18 +1,21 @@
-"""Tables of docs/results/README.md, "Mixing and the tiny ViT at 24 labels".
+"""Tables of docs/results/README.md, "Mixing, the tiny ViT and
+cross-architecture CMPL at 24 labels".
 
 The adaptive-threshold tables' script (``../demo_24labels_adaptive/
 summarize.py``) on issue 27's runs: FixMatch and CMPL with tube CutMix on
-their strong views (``fixmatch-tubecutmix``, ``cmpl-tubecutmix``), and the
-tiny video ViT with FixMatch and with SVFormer (``fixmatch-vit-tiny``,
-``svformer-vit-tiny``), paired by seed with the earlier FixMatch / CMPL /
-supervised runs and with each other. Reads only files in the repository.
-Run from the repository root:
+their strong views (``fixmatch-tubecutmix``, ``cmpl-tubecutmix``) paired by
+seed with the same configs re-run under the same augmentation seeding
+(``fixmatch-reseeded``, ``cmpl-reseeded``); CMPL with a tiny-ViT auxiliary
+(``cmpl-aux-vit-tiny``, and ``-onesgd`` under one SGD); the tiny video ViT
+supervised, with FixMatch and with SVFormer. Last, what each CMPL / FixMatch
+primary was taught, per class. Reads only files in the repository. Run
+from the repository root:
 
     python docs/results/demo_24labels_mixing/summarize.py
 
 After new runs in work_dirs/evidence24/NAME/seedS, copy their files here
-first with ``--collect NAME`` (and write this folder's
-``factor_accuracy.json`` with tools/analysis/factor_accuracy.py).
+first with ``--collect NAME`` (and write a ``factor_accuracy_N.json`` here
+with tools/analysis/factor_accuracy.py; every such file is read).
 """
 import glob
 import importlib.util
@@ -30,8 +33,8 @@ from cmpl_mm.analysis.pseudo_classes import class_tables  # noqa: E402
 tables.__doc__ = __doc__
 tables.HERE = HERE
 tables.RUNS = ('fixmatch-reseeded', 'fixmatch-tubecutmix', 'cmpl-reseeded',
-               'cmpl-tubecutmix', 'cmpl-aux-vit-tiny-onesgd', 'cmpl-aux-vit-tiny',
-               'supervised-vit-tiny',
+               'cmpl-tubecutmix', 'cmpl-aux-vit-tiny-onesgd',
+               'cmpl-aux-vit-tiny', 'supervised-vit-tiny',
                'fixmatch-vit-tiny', 'svformer-vit-tiny')
 tables.ROWS = ('supervised', 'fixmatch', 'cmpl') + tables.RUNS
 # each mixing run against the same algorithm with the same augmentation
