@@ -155,3 +155,12 @@ def test_per_network_optimizers_refuse_a_distributed_model(monkeypatch):
     model.primary = torch.nn.Linear(3, 2)
     with pytest.raises(ValueError, match='distributed'):
         build_optim(model, primary=dict(optimizer=dict(type='SGD', lr=0.1)))
+
+
+def test_per_network_optimizers_refuse_a_shared_parameter():
+    model = torch.nn.Module()
+    model.primary = torch.nn.Linear(3, 2)
+    model.auxiliary = torch.nn.Sequential(model.primary)
+    sgd = dict(optimizer=dict(type='SGD', lr=0.1))
+    with pytest.raises(ValueError, match=r'optim_wrapper\.auxiliary.*shares'):
+        build_optim(model, primary=sgd, auxiliary=sgd)

@@ -89,9 +89,15 @@ class PerNetworkOptimWrapperConstructor:
             cfg = dict(cfg)
             paramwise_cfg = cfg.pop('paramwise_cfg', None)
             cfg['type'] = 'OptimWrapper'
+            owned = {id(p) for p in children[name].parameters()}
+            if owned & covered:  # both optimizers would step them
+                raise ValueError(
+                    f'optim_wrapper.{name}: network {name!r} shares '
+                    'parameters with another entry; each parameter must '
+                    'belong to one network')
+            covered |= owned
             wrappers[name] = DefaultOptimWrapperConstructor(
                 cfg, paramwise_cfg)(children[name])
-            covered.update(id(p) for p in children[name].parameters())
         left_out = [n for n, p in model.named_parameters()
                     if p.requires_grad and id(p) not in covered]
         if left_out:

@@ -74,9 +74,9 @@ def taught_table(names=('fixmatch-reseeded', 'fixmatch-tubecutmix',
                 continue
             seeds += 1
             teacher = table.teacher
-            accepted = [a + b for a, b in zip(accepted or [0] * 8,
+            accepted = [a + b for a, b in zip(accepted or [0] * len(CLASSES),
                                                table.accepted)]
-            correct = [a + b for a, b in zip(correct or [0] * 8,
+            correct = [a + b for a, b in zip(correct or [0] * len(CLASSES),
                                               table.correct)]
         if not seeds:
             continue
