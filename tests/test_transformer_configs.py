@@ -164,3 +164,26 @@ def test_per_network_optimizers_refuse_a_shared_parameter():
     sgd = dict(optimizer=dict(type='SGD', lr=0.1))
     with pytest.raises(ValueError, match=r'optim_wrapper\.auxiliary.*shares'):
         build_optim(model, primary=sgd, auxiliary=sgd)
+
+
+def test_per_network_optimizers_log_each_networks_grad_norm():
+    """With clip_grad each wrapper logs its own norm; one shared key would
+    keep only the last network's."""
+    from mmengine.logging import MessageHub
+    model = torch.nn.Module()
+    model.primary = torch.nn.Linear(3, 2)
+    model.auxiliary = torch.nn.Linear(3, 2)
+    clip = dict(max_norm=1e6)
+    optim = build_optim(
+        model,
+        primary=dict(optimizer=dict(type='SGD', lr=0.1), clip_grad=clip),
+        auxiliary=dict(optimizer=dict(type='SGD', lr=0.1), clip_grad=clip))
+    hub = MessageHub.get_instance('test_per_network_grad_norm')
+    for name, scale in (('primary', 1.0), ('auxiliary', 100.0)):
+        optim[name].message_hub = hub
+        (getattr(model, name)(torch.ones(1, 3)).sum() * scale).backward()
+    for wrapper in optim.values():
+        wrapper.step()
+    norms = {name: hub.get_scalar(f'train/{name}.grad_norm').current()
+             for name in ('primary', 'auxiliary')}
+    assert norms['auxiliary'] == pytest.approx(100 * norms['primary'])

@@ -29,8 +29,9 @@ class PerNetworkOptimWrapperConstructor:
     optimizer; the param schedulers of the config apply to each. Mixed
     precision and gradient accumulation need one loss scaler / counter
     for the whole step, and mmengine's distributed wrapper updates one
-    wrapper; all three are refused here. The logged ``grad_norm`` is the
-    last network's.
+    wrapper; all three are refused here. With ``clip_grad`` each network
+    logs its own gradient norm (``primary.grad_norm``,
+    ``auxiliary.grad_norm``).
 
     Args:
         optim_wrapper_cfg (dict): ``{network name: OptimWrapper config}``
@@ -96,8 +97,11 @@ class PerNetworkOptimWrapperConstructor:
                     'parameters with another entry; each parameter must '
                     'belong to one network')
             covered |= owned
-            wrappers[name] = DefaultOptimWrapperConstructor(
-                cfg, paramwise_cfg)(children[name])
+            wrapper = DefaultOptimWrapperConstructor(cfg, paramwise_cfg)(
+                children[name])
+            if hasattr(wrapper, 'grad_name'):  # set by clip_grad
+                wrapper.grad_name = f'{name}.{wrapper.grad_name}'
+            wrappers[name] = wrapper
         left_out = [n for n, p in model.named_parameters()
                     if p.requires_grad and id(p) not in covered]
         if left_out:
