@@ -7,7 +7,8 @@ their strong views (``fixmatch-tubecutmix``, ``cmpl-tubecutmix``) paired by
 seed with the same configs re-run under the same augmentation seeding
 (``fixmatch-reseeded``, ``cmpl-reseeded``); CMPL with a tiny-ViT auxiliary
 (``cmpl-aux-vit-tiny``, and ``-onesgd`` under one SGD); the tiny video ViT
-supervised, with FixMatch and with SVFormer. Last, what each CMPL / FixMatch
+supervised, with FixMatch and with SVFormer, and supervised on all 1280
+labels (``supervised-vit-tiny-alllabels``, a diagnostic). Last, what each CMPL / FixMatch
 primary was taught, per class. Reads only files in the repository. Run
 from the repository root:
 
@@ -35,7 +36,8 @@ tables.HERE = HERE
 tables.RUNS = ('fixmatch-reseeded', 'fixmatch-tubecutmix', 'cmpl-reseeded',
                'cmpl-tubecutmix', 'cmpl-aux-vit-tiny-onesgd',
                'cmpl-aux-vit-tiny', 'supervised-vit-tiny',
-               'fixmatch-vit-tiny', 'svformer-vit-tiny')
+               'fixmatch-vit-tiny', 'svformer-vit-tiny',
+               'supervised-vit-tiny-alllabels')
 tables.ROWS = ('supervised', 'fixmatch', 'cmpl') + tables.RUNS
 # each mixing run against the same algorithm with the same augmentation
 # draws (per-sample seeding: the reseeded runs), then the tiny ViT's
