@@ -62,10 +62,10 @@ def taught_table(names=('fixmatch-reseeded', 'fixmatch-tubecutmix',
     """What each run's primary was taught, per class, summed over its
     seeds and the second half of training (iterations 1250-2400): the
     share of the accepted pseudo-labels that fall in each class and their
-    precision."""
-    print('| run (primary taught by) | seeds | labels | '
+    precision, and the precision over all classes (``right``)."""
+    print('| run (primary taught by) | seeds | labels | right | '
           + ' | '.join(c.replace('_moves_', ' ') for c in CLASSES) + ' |')
-    print('|---|---|---|' + '---|' * len(CLASSES))
+    print('|---|---|---|---|' + '---|' * len(CLASSES))
     for name in names:
         accepted, correct, seeds, teacher = None, None, 0, None
         for seed in tables.SEEDS:
@@ -85,7 +85,8 @@ def taught_table(names=('fixmatch-reseeded', 'fixmatch-tubecutmix',
         total = sum(accepted)
         cells = [f'{100 * a / total:.0f} % / {100 * c / a:.0f} %' if a
                  else '0 %' for a, c in zip(accepted, correct)]
-        print(f'| {name} ({teacher}) | {seeds} | {total} | '
+        right = f'{100 * sum(correct) / total:.1f} %' if total else '-'
+        print(f'| {name} ({teacher}) | {seeds} | {total} | {right} | '
               + ' | '.join(cells) + ' |')
     print()
 
